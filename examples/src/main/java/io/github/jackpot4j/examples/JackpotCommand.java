@@ -1,0 +1,42 @@
+package io.github.jackpot4j.examples;
+
+import java.io.PrintStream;
+import java.util.Arrays;
+
+/**
+ * The {@code jackpot} command ({@code java -jar examples/target/jackpot.jar <command>}).
+ * Commands: {@code quickstart} (the default) computes the Jackpot loss of a small built-in batch and
+ * prints the loss, the per-token weights and the metrics.
+ */
+public final class JackpotCommand {
+    private JackpotCommand() {
+    }
+
+    /** Entry point; exits non-zero with a one-line error on bad arguments. */
+    public static void main(String[] args) {
+        int status = run(args, System.out, System.err);
+        if (status != 0) {
+            System.exit(status);
+        }
+    }
+
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        String command = args.length == 0 ? "quickstart" : args[0];
+        String[] rest = args.length == 0 ? new String[0] : Arrays.copyOfRange(args, 1, args.length);
+        switch (command) {
+            case "quickstart":
+                return Quickstart.run(rest, out, err);
+            case "--help":
+            case "-h":
+            case "help":
+                out.println("usage: jackpot <command> [options]");
+                out.println("commands:");
+                out.println("  quickstart   compute the Jackpot loss of a small built-in batch and print it (default)");
+                out.println("run 'jackpot <command> --help' for a command's options");
+                return 0;
+            default:
+                err.println("jackpot: unknown command '" + command + "' (try --help)");
+                return 2;
+        }
+    }
+}

@@ -1,0 +1,96 @@
+package io.github.jackpot4j.core;
+
+/**
+ * Budget mode (MATH.md §9): the λ at which the mean acceptance (1/N) Σ_t min(1, exp(Δ_t)/λ),
+ * Δ_t = ℓ_tgt − ℓ_inf over valid tokens, equals a target ā. The mean is continuous and
+ * non-increasing in λ. Above the largest finite exp(Δ) it equals (n₊ + Σ exp(Δ)/λ)/N and is solved in
+ * closed form; below, by bisection in log λ to 1e-7 (relative tolerance of λ well under 1e-6).
+ *
+ * <p>Edge cases, where no λ reaches ā exactly: tokens with Δ = −∞ are never accepted, so when ā is
+ * at or above the largest reachable mean the answer is the largest λ reaching it, min exp(Δ) over
+ * finite Δ; tokens with Δ = +∞ are always accepted, so when ā is at or below their share the answer is
+ * a λ so large (e^40 times the largest finite ratio) that no other token is accepted in practice.
+ */
+final class BudgetSolver {
+    private static final double LOG_TOLERANCE = 1e-7;
+    private static final double BEYOND = 40.0;
+
+    private BudgetSolver() {
+    }
+
+    static double solve(double targetAcceptance, Target target, double fallbackLambda, JackpotBatch... batches) {
+        int capacity = 0;
+        for (JackpotBatch b : batches) {
+            capacity += b.batchSize * b.length;
+        }
+        double[] finite = new double[capacity];
+        int nFinite = 0;
+        long valid = 0;
+        long alwaysAccepted = 0;
+        for (JackpotBatch b : batches) {
+            FloatView targetLp = target == Target.LATEST ? b.logProbs : b.oldLogProbs;
+            int n = b.batchSize * b.length;
+            for (int t = 0; t < n; t++) {
+                if (b.responseMask.get(t) == 0f) {
+                    continue;
+                }
+                valid++;
+                double d = LogRatio.of(targetLp.get(t), b.rolloutLogProbs.get(t));
+                if (d == Double.POSITIVE_INFINITY) {
+                    alwaysAccepted++;
+                } else if (d != Double.NEGATIVE_INFINITY) {
+                    finite[nFinite++] = d;
+                }
+            }
+        }
+        if (nFinite == 0) {
+            return fallbackLambda; // every token's acceptance is 0 or 1 whatever λ is
+        }
+        double min = Double.POSITIVE_INFINITY;
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < nFinite; i++) {
+            min = Math.min(min, finite[i]);
+            max = Math.max(max, finite[i]);
+        }
+        double reachable = (double) (alwaysAccepted + nFinite) / valid;
+        if (targetAcceptance >= reachable) {
+            return Math.exp(min);
+        }
+        double floor = (double) alwaysAccepted / valid;
+        if (targetAcceptance <= floor) {
+            return Math.exp(max + BEYOND);
+        }
+        if (meanAcceptance(finite, nFinite, alwaysAccepted, valid, max) <= targetAcceptance) {
+            // Every finite token has a = exp(Δ)/λ < 1 here: solve n₊ + Σ exp(Δ - log λ) = ā N exactly.
+            double logSum = logSumExp(finite, nFinite, max);
+            return Math.exp(logSum - Math.log(targetAcceptance * valid - alwaysAccepted));
+        }
+        double lo = min;
+        double hi = max;
+        while (hi - lo > LOG_TOLERANCE) {
+            double mid = 0.5 * (lo + hi);
+            if (meanAcceptance(finite, nFinite, alwaysAccepted, valid, mid) > targetAcceptance) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        return Math.exp(0.5 * (lo + hi));
+    }
+
+    static double meanAcceptance(double[] finite, int n, long alwaysAccepted, long valid, double logLambda) {
+        double sum = alwaysAccepted;
+        for (int i = 0; i < n; i++) {
+            sum += Math.min(1.0, Math.exp(finite[i] - logLambda));
+        }
+        return sum / valid;
+    }
+
+    private static double logSumExp(double[] x, int n, double max) {
+        double s = 0;
+        for (int i = 0; i < n; i++) {
+            s += Math.exp(x[i] - max);
+        }
+        return max + Math.log(s);
+    }
+}

@@ -1,0 +1,101 @@
+package io.github.jackpot4j.core;
+
+import java.nio.FloatBuffer;
+import java.util.Arrays;
+
+/**
+ * A read-only, row-major view of float data with a shape, over a {@code float[]} or a
+ * {@link FloatBuffer} (heap or direct), starting at an offset. Nothing is copied: the view reads
+ * the caller's memory, so the caller must not change it while a computation runs.
+ *
+ * <p>Element {@code [i0, i1, ..., in]} is read at {@code offset + ((i0 * d1 + i1) * d2 + ...)} of the
+ * backing store. For a buffer the offset is an absolute index (the buffer's position is ignored and
+ * never changed). This is how host memory of other libraries (ND4J, DJL, NIO) reaches the core; see
+ * {@code docs/math.md}, "Tensor views".
+ */
+public final class FloatView {
+    private final float[] array;
+    private final FloatBuffer buffer;
+    private final int offset;
+    private final int[] shape;
+    private final int size;
+
+    private FloatView(float[] array, FloatBuffer buffer, int offset, int[] shape) {
+        this.array = array;
+        this.buffer = buffer;
+        this.offset = offset;
+        this.shape = shape.clone();
+        this.size = Shapes.checkedSize("shape", this.shape);
+        int capacity = array != null ? array.length : buffer.limit();
+        if (offset < 0 || (long) offset + size > capacity) {
+            throw new IllegalArgumentException("view of shape " + Arrays.toString(shape) + " at offset " + offset
+                    + " needs " + ((long) offset + size) + " elements but the backing store holds " + capacity);
+        }
+    }
+
+    /** A view of the whole array (from index 0) with the given shape. */
+    public static FloatView of(float[] data, int... shape) {
+        return of(data, 0, shape);
+    }
+
+    /** A view of {@code data} starting at {@code offset} with the given shape. */
+    public static FloatView of(float[] data, int offset, int... shape) {
+        if (data == null) {
+            throw new IllegalArgumentException("data is null");
+        }
+        return new FloatView(data, null, offset, shape);
+    }
+
+    /** A view of a buffer (heap or direct) starting at absolute index {@code offset}. */
+    public static FloatView of(FloatBuffer data, int offset, int... shape) {
+        if (data == null) {
+            throw new IllegalArgumentException("data is null");
+        }
+        return new FloatView(null, data, offset, shape);
+    }
+
+    /** A view of a buffer starting at index 0. */
+    public static FloatView of(FloatBuffer data, int... shape) {
+        return of(data, 0, shape);
+    }
+
+    /** The element at a flat row-major index in {@code [0, size())}. */
+    public float get(int flatIndex) {
+        return array != null ? array[offset + flatIndex] : buffer.get(offset + flatIndex);
+    }
+
+    /** The shape (a copy). */
+    public int[] shape() {
+        return shape.clone();
+    }
+
+    /** The number of dimensions. */
+    public int rank() {
+        return shape.length;
+    }
+
+    /** The length of dimension {@code d}. */
+    public int dim(int d) {
+        return shape[d];
+    }
+
+    /** The number of elements. */
+    public int size() {
+        return size;
+    }
+
+    /** The backing array when this view is over an array, else {@code null}. */
+    public float[] array() {
+        return array;
+    }
+
+    /** The index of element 0 in the backing store. */
+    public int offset() {
+        return offset;
+    }
+
+    @Override
+    public String toString() {
+        return "FloatView" + Arrays.toString(shape) + (array != null ? " over float[]" : " over " + buffer);
+    }
+}

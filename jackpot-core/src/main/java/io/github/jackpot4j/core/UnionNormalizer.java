@@ -1,0 +1,125 @@
+package io.github.jackpot4j.core;
+
+/**
+ * Zapprox_t of MATH.md §4: Σ over the union V_k(t) = topk(p_inf) ∪ topk(p_tgt), each id once, of
+ * min(q(x), p(x)/λ); with renormalization over V_k, or exactly over the vocabulary when full
+ * log-probs are given. One call per token; the caller's {@link Scratch} makes it allocation-free.
+ */
+final class UnionNormalizer {
+    private final JackpotBatch batch;
+    private final int k;
+    private final double invLambda;
+    private final boolean renorm;
+    private final boolean boundMissing;
+    private final FloatView crossRolloutLogProbs;
+
+    /** Per-worker reusable state: the id map and the q, p of the union's members. */
+    static final class Scratch {
+        final SmallIdSet ids;
+        final double[] q;
+        final double[] p;
+        final int topK;
+        int unionSize;
+        double rolloutMass;
+        double targetMass;
+
+        Scratch(int topK) {
+            this.topK = topK;
+            ids = new SmallIdSet(2 * Math.max(topK, 1));
+            q = new double[2 * Math.max(topK, 1)];
+            p = new double[2 * Math.max(topK, 1)];
+        }
+    }
+
+    UnionNormalizer(JackpotConfig config, JackpotBatch batch, double lambda) {
+        this.batch = batch;
+        this.k = batch.topK;
+        this.invLambda = 1.0 / lambda;
+        this.renorm = config.useTopkRenorm();
+        this.boundMissing = config.missingRolloutProb() == MissingRolloutProb.BOUND;
+        this.crossRolloutLogProbs = config.useLatestLogits() ? batch.rolloutLogProbsAtTargetTopk : null;
+    }
+
+    /** Zapprox at flat token index t; union size and masses are left in {@code s}. */
+    double zApprox(int t, Scratch s) {
+        return batch.rolloutFullLogProbs != null ? exact(t, s) : topK(t, s);
+    }
+
+    private double topK(int t, Scratch s) {
+        final int base = t * k;
+        final double[] q = s.q;
+        final double[] p = s.p;
+        final IdView rolloutIds = batch.rolloutTopkIds;
+        final IdView targetIds = batch.targetTopkIds;
+        final FloatView rolloutLp = batch.rolloutTopkLogProbs;
+        final FloatView targetAtRollout = batch.targetLogProbsAtRolloutTopk;
+        final FloatView targetLp = batch.targetTopkLogProbs;
+        final SmallIdSet ids = s.ids;
+        ids.clear();
+        double smallestRolloutProb = Double.POSITIVE_INFINITY;
+        for (int j = 0; j < k; j++) {
+            ids.putIfAbsent(rolloutIds.get(base + j), j);
+            q[j] = Math.exp(rolloutLp.get(base + j));
+            p[j] = Math.exp(targetAtRollout.get(base + j));
+            smallestRolloutProb = Math.min(smallestRolloutProb, q[j]);
+        }
+        int n = k;
+        for (int j = 0; j < k; j++) {
+            if (ids.get(targetIds.get(base + j)) >= 0) {
+                continue; // already counted through the rollout list: each id once
+            }
+            p[n] = Math.exp(targetLp.get(base + j));
+            if (crossRolloutLogProbs != null) {
+                q[n] = Math.exp(crossRolloutLogProbs.get(base + j));
+            } else {
+                // ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k) bounds the unseen q from above.
+                q[n] = boundMissing ? smallestRolloutProb : 0.0;
+            }
+            n++;
+        }
+        double rolloutMass = 0;
+        double targetMass = 0;
+        for (int j = 0; j < n; j++) {
+            rolloutMass += q[j];
+            targetMass += p[j];
+        }
+        s.unionSize = n;
+        s.rolloutMass = rolloutMass;
+        s.targetMass = targetMass;
+        double qScale = 1.0;
+        double pScale = invLambda;
+        if (renorm) {
+            if (rolloutMass == 0 || targetMass == 0) {
+                return 0.0; // no mass to renormalize: the union carries no overlap
+            }
+            qScale = 1.0 / rolloutMass;
+            pScale = invLambda / targetMass;
+        }
+        double z = 0;
+        for (int j = 0; j < n; j++) {
+            z += Math.min(q[j] * qScale, p[j] * pScale);
+        }
+        return z;
+    }
+
+    private double exact(int t, Scratch s) {
+        final FloatView rollout = batch.rolloutFullLogProbs;
+        final FloatView target = batch.targetFullLogProbs;
+        final int v = rollout.dim(2);
+        final int base = t * v;
+        double z = 0;
+        double rolloutMass = 0;
+        double targetMass = 0;
+        for (int x = 0; x < v; x++) {
+            double q = Math.exp(rollout.get(base + x));
+            double p = Math.exp(target.get(base + x));
+            rolloutMass += q;
+            targetMass += p;
+            z += Math.min(q, p * invLambda);
+        }
+        s.unionSize = v;
+        s.rolloutMass = rolloutMass;
+        s.targetMass = targetMass;
+        return z;
+    }
+}
