@@ -320,6 +320,13 @@ final class RandomBatches {
         return b.build();
     }
 
+    /** {@link Jackpot#compute} into a fresh result, rows run as {@code execution} says. */
+    static JackpotResult compute(JackpotConfig config, JackpotBatch batch, BatchStatistics global, Execution execution) {
+        JackpotResult out = JackpotResult.allocate(batch.batchSize(), batch.length());
+        Jackpot.compute(config, batch, global, out, execution);
+        return out;
+    }
+
     /**
      * The first output where two results differ (every array, the loss, κ, the statistics, every
      * metric, compared bit for bit), or null when they are identical.
