@@ -27,7 +27,7 @@ class AcceptancePropertiesTest {
     void acceptanceRateConcentratesAroundTheMeanAcceptance() {
         // ~20k valid tokens per example. Mask_t are independent Bernoulli(a_t) given the batch (u_t
         // behaves as iid uniform), so Σ Mask − Σ a has standard deviation sqrt(Σ a(1−a)): 4 sigma.
-        Generators.qt(0x5EED_0401L, 6)
+        Generators.qt(0x5EED_0401L, 10)
                 .forAll(longs().all(), doubles().between(0, 3), doubles().between(-1.5, 1.5).map(Math::exp),
                         Generate.enumValues(Target.class))
                 .checkAssert((seed, noise, lambda, target) -> {
@@ -69,7 +69,7 @@ class AcceptancePropertiesTest {
     @Test
     void everyMaskIsTheCounterBasedDrawAgainstTheAcceptance() {
         // Mask_t = [u_t < a_t] with u_t = RejectionUniforms.uniform(seed, sequenceOffset + b, i); padding 0.
-        Generators.qt(0x5EED_0402L, 200)
+        Generators.qt(0x5EED_0402L, 400)
                 .forAll(Generators.specs(8, 16, 5, 30), Generators.configs(), longs().between(0, 1L << 40))
                 .checkAssert((spec, config0, offset) -> {
                     RandomBatches.Generated g = RandomBatches.generate(spec);

@@ -31,7 +31,7 @@ class BudgetPropertiesTest {
 
     @Test
     void solvedLambdaHitsTheTargetAcceptance() {
-        Generators.qt(0x5EED_0701L, 300)
+        Generators.qt(0x5EED_0701L, 800)
                 .forAll(Generators.specs(8, 30, 5, 30), doubles().between(0.02, 1.0), Generate.enumValues(Target.class))
                 .checkAssert((spec, targetAcceptance, target) -> {
                     RandomBatches.Generated g = RandomBatches.generate(spec);
@@ -87,7 +87,7 @@ class BudgetPropertiesTest {
     @Test
     void solvingOverMicroBatchesEqualsSolvingOverTheWholeBatch() {
         // The solver's inputs are the valid tokens in order; splitting rows must not change λ.
-        Generators.qt(0x5EED_0702L, 150)
+        Generators.qt(0x5EED_0702L, 300)
                 .forAll(Generators.specs(10, 12, 5, 20), doubles().between(0.05, 1.0), MicroBatchPropertiesTest.cuts())
                 .checkAssert((spec, targetAcceptance, cutSeed) -> {
                     RandomBatches.Generated g = RandomBatches.generate(spec);

@@ -28,7 +28,7 @@ class ExecutionPropertiesTest {
 
     @Test
     void parallelEqualsSequentialBitForBit() {
-        Generators.qt(0x5EED_0801L, 120)
+        Generators.qt(0x5EED_0801L, 250)
                 .forAll(Generators.specs(40, 16, 5, 30), Generators.configs(), Generate.enumValues(RandomBatches.Mode.class))
                 .checkAssert((spec, config0, mode) -> {
                     RandomBatches.Generated g = RandomBatches.generate(spec);
@@ -47,7 +47,7 @@ class ExecutionPropertiesTest {
     void reusedResultIsFullyOverwritten() {
         // Fill a result with another configuration's outputs (and another mode's scratch), then
         // recompute into it: every output must equal a fresh computation.
-        Generators.qt(0x5EED_0802L, 100)
+        Generators.qt(0x5EED_0802L, 200)
                 .forAll(Generators.specs(12, 12, 5, 30), Generators.configs(), Generators.configs(),
                         Generate.enumValues(RandomBatches.Mode.class))
                 .checkAssert((spec, first0, second0, mode) -> {

@@ -42,7 +42,7 @@ class MicroBatchPropertiesTest {
 
     @Test
     void microBatchesWithGlobalStatisticsReproduceTheWholeBatch() {
-        Generators.qt(0x5EED_0501L, 150)
+        Generators.qt(0x5EED_0501L, 400)
                 .forAll(Generators.specs(12, 10, 5, 24), Generators.configs(), cuts(),
                         Generate.enumValues(RandomBatches.Mode.class))
                 .checkAssert((spec, config0, cutSeed, mode) -> {

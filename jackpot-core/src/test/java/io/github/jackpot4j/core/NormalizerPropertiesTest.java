@@ -23,7 +23,7 @@ class NormalizerPropertiesTest {
 
     @Test
     void unionNormalizerNeverExceedsTheExactOneAndBoundNeverFallsBelowZero() {
-        Generators.qt(0x5EED_0301L, 300)
+        Generators.qt(0x5EED_0301L, 600)
                 .forAll(Generators.specs(6, 10, 5, 40), doubles().between(-2, 2).map(Math::exp),
                         Generate.enumValues(Target.class))
                 .checkAssert((spec, lambda, target) -> {
@@ -78,7 +78,7 @@ class NormalizerPropertiesTest {
     void fullTopKEqualsTheExactNormalizer() {
         // With k = V both top-k lists hold the whole vocabulary, the union is V, and the union
         // normalizer (with or without cross log-probs) is the exact Z up to summation order.
-        Generators.qt(0x5EED_0302L, 200)
+        Generators.qt(0x5EED_0302L, 400)
                 .forAll(Generators.specs(4, 8, 2, 8), doubles().between(-2, 2).map(Math::exp),
                         Generate.enumValues(Target.class))
                 .checkAssert((spec0, lambda, target) -> {

@@ -66,7 +66,7 @@ class ObrsPropertiesTest {
     void reweightingRecoversTheTargetExpectationExactly() {
         // MATH.md §6: p'(x) = min(q, p/λ)/Z, w = Z·max(λ, p/q), min(q, p/λ)·max(p/q, λ) = p, so
         // Σ p'·w·g = Σ p·g for every g once Z is exact. Needs p ≪ q (outside q's support p' = 0).
-        Generators.qt(0x5EED_0001L, 400).forAll(cases()).checkAssert(c -> {
+        Generators.qt(0x5EED_0001L, 1000).forAll(cases()).checkAssert(c -> {
             Distributions d = new Distributions(c, true);
             double z = 0;
             double zAsExpectedAcceptance = 0;
@@ -99,7 +99,7 @@ class ObrsPropertiesTest {
         // One sequence whose T = V positions enumerate every id x of one shared distribution pair, in
         // full-vocabulary mode: z_t must be the exact Z, ρ_t = w(x) = p(x)/p'(x) (bias correction off,
         // residual F = 1, weight clip out of reach), and Σ_x p'(x)·ρ(x)·g(x) = Σ_x p(x)·g(x).
-        Generators.qt(0x5EED_0002L, 200).forAll(cases()).checkAssert(c -> {
+        Generators.qt(0x5EED_0002L, 500).forAll(cases()).checkAssert(c -> {
             Distributions d = new Distributions(c, true);
             int v = c.vocab();
             float[] logQ = new float[v];
@@ -164,7 +164,7 @@ class ObrsPropertiesTest {
     void obrsNeverMovesTheProposalAwayFromTheTarget() {
         // Theorem 3.3: KL(p ‖ q̃) <= KL(p ‖ q) for q̃ = min(q, p/λ)/Z, any λ > 0 (equality for small λ,
         // q̃ = p for large λ). Infinite KL (p puts mass where q has none) satisfies it as ∞ <= ∞.
-        Generators.qt(0x5EED_0003L, 400).forAll(cases()).checkAssert(c -> {
+        Generators.qt(0x5EED_0003L, 1000).forAll(cases()).checkAssert(c -> {
             Distributions d = new Distributions(c, false);
             double[] tilde = obrs(d.q, d.p, c.lambda());
             double before = kl(d.p, d.q);
@@ -178,7 +178,7 @@ class ObrsPropertiesTest {
     void obrsIsTheBestAcceptanceRuleForItsBudget() {
         // Theorem 3.4: among acceptance rules a' ∈ [0,1] with the same budget Σ q·a' = Σ q·a = Z, the
         // OBRS rule minimises KL(p ‖ q̂), q̂ ∝ q·a'. Competitors: random feasible rules and mixtures.
-        Generators.qt(0x5EED_0004L, 300).forAll(cases(), longs().all()).checkAssert((c, competitorSeed) -> {
+        Generators.qt(0x5EED_0004L, 800).forAll(cases(), longs().all()).checkAssert((c, competitorSeed) -> {
             Distributions d = new Distributions(c, true);
             int v = c.vocab();
             double[] a = new double[v];

@@ -101,7 +101,7 @@ class ValidationPropertiesTest {
 
     @Test
     void oneBadElementIsReportedWithItsInputAndIndex() {
-        Generators.qt(0x5EED_1001L, 600)
+        Generators.qt(0x5EED_1001L, 1500)
                 .forAll(Generators.specs(4, 6, 5, 20), integers().between(0, 13), integers().between(0, 3), longs().all())
                 .checkAssert((spec, inputIndex, badKind, positionSeed) -> {
                     RandomBatches.Generated g = RandomBatches.generate(spec);
@@ -168,7 +168,7 @@ class ValidationPropertiesTest {
 
     @Test
     void negativeInfinityAnywhereIsLegalAndGivesFiniteResults() {
-        Generators.qt(0x5EED_1002L, 400)
+        Generators.qt(0x5EED_1002L, 1000)
                 .forAll(Generators.specs(4, 6, 5, 20), integers().between(0, 13), Generators.configs(), longs().all())
                 .checkAssert((spec, inputIndex, config0, positionSeed) -> {
                     RandomBatches.Generated g = RandomBatches.generate(spec);
@@ -190,7 +190,7 @@ class ValidationPropertiesTest {
 
     @Test
     void everyOutputAndMetricIsFiniteOnValidBatchesIncludingAllPadding() {
-        Generators.qt(0x5EED_1003L, 300)
+        Generators.qt(0x5EED_1003L, 600)
                 .forAll(Generators.specs(6, 10, 5, 30), Generators.configs(), Generate.enumValues(RandomBatches.Mode.class),
                         Generate.booleans())
                 .checkAssert((spec, config0, mode, allPadding) -> {

@@ -133,7 +133,7 @@ class ViewPropertiesTest {
 
     @Test
     void everyStorageGivesTheSameResult() {
-        Generators.qt(0x5EED_0901L, 120)
+        Generators.qt(0x5EED_0901L, 300)
                 .forAll(Generators.specs(8, 12, 5, 30), Generators.configs(), Generate.enumValues(RandomBatches.Mode.class),
                         longs().all())
                 .checkAssert((spec, config0, mode, storeSeed) -> {
