@@ -100,6 +100,44 @@ class NormalizerPropertiesTest {
                         assertEquals(g.vocab, union.metric(JackpotMetric.UNION_SIZE_MEAN), 0.0,
                                 () -> where + ": union of two full lists must be V");
                     }
+                    // Renormalizing over V_k = V divides by masses that are 1 up to the rounding of the
+                    // float log-probs (|Σ exp(ℓ) − 1| ≲ V·6e-8): Zapprox stays within 1e-5 of Z.
+                    JackpotConfig renorm = JackpotConfig.builder().topK(g.topK).lambda(lambda).target(target)
+                            .biasCorrection(false).useTopkRenorm(true).build();
+                    JackpotResult renormalized = Jackpot.compute(renorm, RandomBatches.build(g, target, RandomBatches.Mode.TOP_K));
+                    for (int t = 0; t < g.tokenCount(); t++) {
+                        final int token = t;
+                        assertEquals(exact[t], renormalized.zApprox()[t], 1e-5 * exact[t],
+                                () -> where + ": k = V renormalized Zapprox != exact Z at token " + token);
+                    }
+                });
+    }
+
+    @Test
+    void biasCorrectedNormalizerAveragesToTheAcceptanceEstimate() {
+        // MATH.md §5: Z_t = κ·Zapprox_t with κ = ᾱ̂ / mean Zapprox, so mean_valid Z_t = ᾱ̂, whatever the
+        // normalizer mode: the sampled acceptance rate or the mean acceptance (EXPECTED).
+        Generators.qt(0x5EED_0303L, 400)
+                .forAll(Generators.specs(8, 12, 5, 30), Generators.configs(), Generate.enumValues(RandomBatches.Mode.class))
+                .checkAssert((spec, config0, mode) -> {
+                    RandomBatches.Generated g = RandomBatches.generate(spec);
+                    JackpotConfig config = Generators.withTopK(config0, g.topK).toBuilder().useJackpot(true)
+                            .biasCorrection(true).build();
+                    JackpotResult r = Jackpot.compute(config, RandomBatches.build(g, config.target(), mode));
+                    String where = spec + ", " + config + ", mode=" + mode;
+                    if (r.statistics().kappaFallback()) {
+                        assertEquals(1.0, r.kappa(), 0.0, () -> where + ": fallback κ");
+                        return;
+                    }
+                    double sumZ = 0;
+                    for (int t = 0; t < g.tokenCount(); t++) {
+                        sumZ += r.z()[t];
+                    }
+                    double meanZ = sumZ / g.validTokens();
+                    double estimate = config.acceptanceEstimate() == AcceptanceEstimate.SAMPLED
+                            ? r.metric(JackpotMetric.ACCEPTANCE_RATE) : r.metric(JackpotMetric.EXPECTED_ACCEPTANCE);
+                    // z_t are float roundings of κ·Zapprox_t (6e-8 relative each): 1e-6 relative is ample.
+                    assertEquals(estimate, meanZ, 1e-6 * estimate, () -> where + ": mean Z_t != acceptance estimate");
                 });
     }
 }
