@@ -60,11 +60,13 @@ final class BudgetSolver {
         if (targetAcceptance <= floor) {
             return Math.exp(max + BEYOND);
         }
-        if (meanAcceptance(finite, nFinite, alwaysAccepted, valid, max) <= targetAcceptance) {
-            // Every finite token has a = exp(Δ)/λ < 1 here: solve n₊ + Σ exp(Δ - log λ) = ā N exactly.
+        if (meanAcceptance(finite, nFinite, alwaysAccepted, valid, max) > targetAcceptance) {
+            // The mean is still above ā at λ = exp(max Δ), so the root lies above it, where every
+            // finite token has a = exp(Δ)/λ <= 1: solve n₊ + Σ exp(Δ - log λ) = ā N exactly.
             double logSum = logSumExp(finite, nFinite, max);
             return Math.exp(logSum - Math.log(targetAcceptance * valid - alwaysAccepted));
         }
+        // mean(exp(min Δ)) = reachable > ā >= mean(exp(max Δ)): the root is bracketed by [min Δ, max Δ].
         double lo = min;
         double hi = max;
         while (hi - lo > LOG_TOLERANCE) {
