@@ -38,16 +38,16 @@ public final class FloatView {
         return of(data, 0, shape);
     }
 
-    /** A view of {@code data} starting at {@code offset} with the given shape. */
-    public static FloatView of(float[] data, int offset, int... shape) {
+    /** A view of {@code data} starting at {@code offset}; the shape is an explicit {@code int[]} (so that {@code of(data, 2, 3)} can only mean shape [2,3]). */
+    public static FloatView of(float[] data, int offset, int[] shape) {
         if (data == null) {
             throw new IllegalArgumentException("data is null");
         }
         return new FloatView(data, null, offset, shape);
     }
 
-    /** A view of a buffer (heap or direct) starting at absolute index {@code offset}. */
-    public static FloatView of(FloatBuffer data, int offset, int... shape) {
+    /** A view of a buffer (heap or direct) starting at absolute index {@code offset}; the shape is an explicit {@code int[]}. */
+    public static FloatView of(FloatBuffer data, int offset, int[] shape) {
         if (data == null) {
             throw new IllegalArgumentException("data is null");
         }

@@ -43,8 +43,8 @@ public final class IdView {
         return of(data, 0, shape);
     }
 
-    /** A view of {@code data} starting at {@code offset}. */
-    public static IdView of(int[] data, int offset, int... shape) {
+    /** A view of {@code data} starting at {@code offset}; the shape is an explicit {@code int[]} (so that {@code of(data, 2, 3)} can only mean shape [2,3]). */
+    public static IdView of(int[] data, int offset, int[] shape) {
         requireNonNull(data);
         return new IdView(data, null, null, null, offset, shape);
     }
@@ -54,20 +54,20 @@ public final class IdView {
         return of(data, 0, shape);
     }
 
-    /** A view of {@code data} starting at {@code offset}. */
-    public static IdView of(long[] data, int offset, int... shape) {
+    /** A view of {@code data} starting at {@code offset}; the shape is an explicit {@code int[]} (so that {@code of(data, 2, 3)} can only mean shape [2,3]). */
+    public static IdView of(long[] data, int offset, int[] shape) {
         requireNonNull(data);
         return new IdView(null, data, null, null, offset, shape);
     }
 
-    /** A view of a buffer starting at absolute index {@code offset}. */
-    public static IdView of(IntBuffer data, int offset, int... shape) {
+    /** A view of a buffer starting at absolute index {@code offset}; the shape is an explicit {@code int[]}. */
+    public static IdView of(IntBuffer data, int offset, int[] shape) {
         requireNonNull(data);
         return new IdView(null, null, data, null, offset, shape);
     }
 
-    /** A view of a buffer starting at absolute index {@code offset}. */
-    public static IdView of(LongBuffer data, int offset, int... shape) {
+    /** A view of a buffer starting at absolute index {@code offset}; the shape is an explicit {@code int[]}. */
+    public static IdView of(LongBuffer data, int offset, int[] shape) {
         requireNonNull(data);
         return new IdView(null, null, null, data, offset, shape);
     }
