@@ -1,0 +1,82 @@
+package io.github.jackpot4j.bench;
+
+import io.github.jackpot4j.core.Execution;
+import io.github.jackpot4j.core.Jackpot;
+import io.github.jackpot4j.core.JackpotBatch;
+import io.github.jackpot4j.core.JackpotConfig;
+import io.github.jackpot4j.core.JackpotResult;
+
+import java.util.concurrent.TimeUnit;
+
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * The fused core on one generated batch (MATH.md §3-§7, default configuration): sequential,
+ * parallel, input validation alone, and a streaming read of every input once (the one-pass bound
+ * that each result is compared with in docs/benchmarks.md).
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+public class CoreBenchmark {
+    /** Tokens N = B·T. */
+    @Param({"4096", "65536", "524288"})
+    public int tokens;
+
+    /** Length k of each top-k list. */
+    @Param({"20"})
+    public int k;
+
+    private BenchmarkBatch data;
+    private JackpotBatch batch;
+    private JackpotConfig config;
+    private JackpotResult out;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        data = BenchmarkBatch.generate(tokens, k, 42L);
+        batch = data.toBatch();
+        config = JackpotConfig.builder().topK(k).build();
+        out = JackpotResult.allocate(batch.batchSize(), batch.length());
+    }
+
+    /** The whole computation on the calling thread, into a preallocated result. */
+    @Benchmark
+    public double fusedSequential() {
+        Jackpot.compute(config, batch, null, out, Execution.sequential());
+        return out.loss();
+    }
+
+    /** The same on all cores of the common pool; identical result. */
+    @Benchmark
+    public double fusedParallel() {
+        Jackpot.compute(config, batch, null, out, Execution.parallel());
+        return out.loss();
+    }
+
+    /** Building (validating) the batch views: done once per batch, at the edge. */
+    @Benchmark
+    public JackpotBatch validate() {
+        return data.toBatch();
+    }
+
+    /** Reads every input element once: the floor any implementation has to pay. */
+    @Benchmark
+    public double onePassRead() {
+        return OnePass.read(data);
+    }
+}

@@ -1,0 +1,47 @@
+package io.github.jackpot4j.bench;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Collection;
+
+import org.junit.jupiter.api.Test;
+import org.openjdk.jmh.results.RunResult;
+import org.openjdk.jmh.runner.Runner;
+import org.openjdk.jmh.runner.RunnerException;
+import org.openjdk.jmh.runner.options.Options;
+import org.openjdk.jmh.runner.options.OptionsBuilder;
+import org.openjdk.jmh.runner.options.TimeValue;
+
+/**
+ * The quick mode: every core benchmark once, for one short iteration on the smallest size, to prove
+ * the harness still runs. It asserts that each benchmark produced a result, never how fast it was.
+ */
+class BenchmarksRunTest {
+    @Test
+    void everyCoreBenchmarkRunsOnce() throws RunnerException {
+        Options options = new OptionsBuilder()
+                .include(CoreBenchmark.class.getName())
+                .param("tokens", "4096")
+                .forks(0)
+                .warmupIterations(0)
+                .measurementIterations(1)
+                .measurementTime(TimeValue.milliseconds(100))
+                .shouldFailOnError(true)
+                .build();
+        Collection<RunResult> results = new Runner(options).run();
+        assertEquals(4, results.size(), "fusedSequential, fusedParallel, validate, onePassRead");
+        for (RunResult r : results) {
+            double score = r.getPrimaryResult().getScore();
+            assertTrue(Double.isFinite(score) && score > 0, r.getParams().getBenchmark() + " scored " + score);
+        }
+    }
+
+    @Test
+    void generatedBatchesAreValidForEveryBenchmarkedK() {
+        for (int k : new int[] {5, 20, 64}) {
+            BenchmarkBatch data = BenchmarkBatch.generate(1024, k, 42L);
+            assertEquals(1024, data.toBatch().batchSize() * data.toBatch().length());
+        }
+    }
+}
