@@ -1,0 +1,162 @@
+package io.github.jackpot4j.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * Validation before any math (MATH.md §1), with the core's message format. Each check is one device
+ * reduction to a scalar; only when it fails is the offending array read back to name the first bad
+ * index (the error path, never the training path).
+ */
+final class DjlChecks {
+    private static final float LOG_PROB_TOLERANCE = 1e-4f;
+
+    private DjlChecks() {
+    }
+
+    static void shape(String name, NDArray a, Shape expected) {
+        if (!a.getShape().equals(expected)) {
+            throw new IllegalArgumentException(name + " has shape " + a.getShape() + " but the batch needs " + expected);
+        }
+    }
+
+    static void floating(String name, NDArray a) {
+        DataType t = a.getDataType();
+        if (!t.isFloating()) {
+            throw new IllegalArgumentException(name + " has data type " + t + " but must be floating point");
+        }
+    }
+
+    static void integer(String name, NDArray a) {
+        DataType t = a.getDataType();
+        if (!t.isInteger()) {
+            throw new IllegalArgumentException(name + " has data type " + t + " but must hold integer ids");
+        }
+    }
+
+    /** NaN or +∞ anywhere (logits). */
+    static void noNaN(String name, NDArray a) {
+        try (NDArray bad = a.isNaN()) {
+            if (any(bad)) {
+                throw new IllegalArgumentException(name + firstIndex(bad) + " is NaN");
+            }
+        }
+    }
+
+    /** NaN, +∞ or a log-prob above the tolerance. */
+    static void logProbs(String name, NDArray a) {
+        try (NDArray f = a.toType(DataType.FLOAT32, true);
+             NDArray nan = f.isNaN();
+             NDArray high = f.gt(LOG_PROB_TOLERANCE);
+             NDArray bad = nan.logicalOr(high)) {
+            if (any(bad)) {
+                String index = firstIndex(bad);
+                throw new IllegalArgumentException(name + index + " = " + valueAt(f, bad)
+                        + " is not a log-prob; log-probs must be <= 0 (-inf is allowed), not NaN or +inf");
+            }
+        }
+    }
+
+    static void finite(String name, NDArray a) {
+        try (NDArray f = a.toType(DataType.FLOAT32, true);
+             NDArray nan = f.isNaN();
+             NDArray inf = f.isInfinite();
+             NDArray bad = nan.logicalOr(inf)) {
+            if (any(bad)) {
+                throw new IllegalArgumentException(name + firstIndex(bad) + " = " + valueAt(f, bad) + " is not finite");
+            }
+        }
+    }
+
+    static void ids(String name, NDArray ids, long vocab) {
+        try (NDArray low = ids.lt(0);
+             NDArray high = ids.gte(vocab);
+             NDArray bad = low.logicalOr(high)) {
+            if (any(bad)) {
+                long id;
+                try (NDArray l = ids.toType(DataType.INT64, true)) {
+                    id = l.toLongArray()[firstFlat(bad)];
+                }
+                throw new IllegalArgumentException(name + firstIndex(bad) + " = " + id
+                        + " is outside the vocabulary [0, " + vocab + ")");
+            }
+        }
+    }
+
+    /** Distinct ids within each top-k list [..., k]. */
+    static void distinct(String name, NDArray ids) {
+        long k = ids.getShape().get(ids.getShape().dimension() - 1);
+        try (NDArray a = ids.expandDims(-1);
+             NDArray b = ids.expandDims(-2);
+             NDArray eq = a.eq(b);
+             NDArray count = eq.toType(DataType.INT32, false).sum(new int[] {-1});
+             NDArray dup = count.gt(1)) {
+            if (any(dup)) {
+                throw new IllegalArgumentException(name + firstIndex(dup)
+                        + " repeats an id of the same list; ids within one top-k list must be distinct (k = " + k + ")");
+            }
+        }
+    }
+
+    static void mask(String name, NDArray m) {
+        try (NDArray f = m.toType(DataType.FLOAT32, true);
+             NDArray zero = f.eq(0f);
+             NDArray one = f.eq(1f);
+             NDArray ok = zero.logicalOr(one);
+             NDArray bad = ok.logicalNot()) {
+            if (any(bad)) {
+                throw new IllegalArgumentException(name + firstIndex(bad) + " = " + valueAt(f, bad) + " must be 0 or 1");
+            }
+        }
+    }
+
+    static void uniforms(String name, NDArray u) {
+        try (NDArray f = u.toType(DataType.FLOAT32, true);
+             NDArray low = f.lt(0f);
+             NDArray high = f.gte(1f);
+             NDArray nan = f.isNaN();
+             NDArray out = low.logicalOr(high);
+             NDArray bad = out.logicalOr(nan)) {
+            if (any(bad)) {
+                throw new IllegalArgumentException(name + firstIndex(bad) + " = " + valueAt(f, bad) + " is outside [0, 1)");
+            }
+        }
+    }
+
+    private static boolean any(NDArray bool) {
+        try (NDArray any = bool.any()) {
+            return any.getBoolean();
+        }
+    }
+
+    private static int firstFlat(NDArray bool) {
+        boolean[] flags = bool.toBooleanArray();
+        for (int i = 0; i < flags.length; i++) {
+            if (flags[i]) {
+                return i;
+            }
+        }
+        return 0;
+    }
+
+    private static String firstIndex(NDArray bool) {
+        int flat = firstFlat(bool);
+        long[] shape = bool.getShape().getShape();
+        long[] idx = new long[shape.length];
+        long rest = flat;
+        for (int d = shape.length - 1; d >= 0; d--) {
+            idx[d] = rest % Math.max(shape[d], 1);
+            rest /= Math.max(shape[d], 1);
+        }
+        StringBuilder sb = new StringBuilder("[");
+        for (int d = 0; d < idx.length; d++) {
+            sb.append(d > 0 ? "," : "").append(idx[d]);
+        }
+        return sb.append(']').toString();
+    }
+
+    private static float valueAt(NDArray f, NDArray bool) {
+        return f.toFloatArray()[firstFlat(bool)];
+    }
+}

@@ -1,0 +1,191 @@
+package io.github.jackpot4j.djl;
+
+import ai.djl.ndarray.NDArray;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What the rollout side of a training step provides, as {@link NDArray}s on any device (MATH.md §1):
+ * the sampled token ids [B,T], {@code old_log_probs}, {@code advantages}, {@code response_mask}, and
+ * the rollout model's view of each position — either what the inference engine cached (its
+ * sampled-token log-probs [B,T] and top-k ids/log-probs [B,T,k]) or, in "use latest logits" mode,
+ * its logits [B,T,V] from the trainer's own forward pass, from which the adapter derives all of
+ * these plus the rollout log-probs at the target's top-k. Immutable; the arrays are not copied.
+ */
+public final class RolloutBatch {
+    final NDArray tokenIds;
+    final NDArray oldLogProbs;
+    final NDArray advantages;
+    final NDArray responseMask;
+    final NDArray rolloutLogProbs;
+    final NDArray rolloutTopkIds;
+    final NDArray rolloutTopkLogProbs;
+    final NDArray rolloutLogits;
+    final NDArray actorOldLogProbs;
+    final NDArray uniforms;
+    final long sequenceOffset;
+
+    private RolloutBatch(Builder b) {
+        tokenIds = b.tokenIds;
+        oldLogProbs = b.oldLogProbs;
+        advantages = b.advantages;
+        responseMask = b.responseMask;
+        rolloutLogProbs = b.rolloutLogProbs;
+        rolloutTopkIds = b.rolloutTopkIds;
+        rolloutTopkLogProbs = b.rolloutTopkLogProbs;
+        rolloutLogits = b.rolloutLogits;
+        actorOldLogProbs = b.actorOldLogProbs;
+        uniforms = b.uniforms;
+        sequenceOffset = b.sequenceOffset;
+    }
+
+    /** A builder; {@code tokenIds}, {@code oldLogProbs}, {@code advantages} and one rollout source are required. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** The sampled token ids [B,T]. */
+    public NDArray tokenIds() {
+        return tokenIds;
+    }
+
+    /** True in "use latest logits" mode (the rollout model's logits were given). */
+    public boolean hasRolloutLogits() {
+        return rolloutLogits != null;
+    }
+
+    /** The global index of the first sequence (for the rejection draws u_t). */
+    public long sequenceOffset() {
+        return sequenceOffset;
+    }
+
+    /** This batch with another PPO anchor (the actor's own old log-probs for its loss, MATH.md §8). */
+    RolloutBatch withOldLogProbs(NDArray anchor) {
+        Builder b = new Builder();
+        b.tokenIds = tokenIds;
+        b.oldLogProbs = anchor;
+        b.advantages = advantages;
+        b.responseMask = responseMask;
+        b.rolloutLogProbs = rolloutLogProbs;
+        b.rolloutTopkIds = rolloutTopkIds;
+        b.rolloutTopkLogProbs = rolloutTopkLogProbs;
+        b.rolloutLogits = rolloutLogits;
+        b.uniforms = uniforms;
+        b.sequenceOffset = sequenceOffset;
+        return new RolloutBatch(b);
+    }
+
+    /** Every array given, for scoping and validation. */
+    List<NDArray> arrays() {
+        List<NDArray> all = new ArrayList<>();
+        for (NDArray a : new NDArray[] {tokenIds, oldLogProbs, advantages, responseMask, rolloutLogProbs,
+                rolloutTopkIds, rolloutTopkLogProbs, rolloutLogits, actorOldLogProbs, uniforms}) {
+            if (a != null) {
+                all.add(a);
+            }
+        }
+        return all;
+    }
+
+    /** Collects the arrays of one rollout batch. */
+    public static final class Builder {
+        private NDArray tokenIds;
+        private NDArray oldLogProbs;
+        private NDArray advantages;
+        private NDArray responseMask;
+        private NDArray rolloutLogProbs;
+        private NDArray rolloutTopkIds;
+        private NDArray rolloutTopkLogProbs;
+        private NDArray rolloutLogits;
+        private NDArray actorOldLogProbs;
+        private NDArray uniforms;
+        private long sequenceOffset;
+
+        private Builder() {
+        }
+
+        /** The sampled token ids [B,T] (int32 or int64). */
+        public Builder tokenIds(NDArray v) {
+            tokenIds = v;
+            return this;
+        }
+
+        /** {@code old_log_probs} [B,T]: the PPO anchor ℓ_old. */
+        public Builder oldLogProbs(NDArray v) {
+            oldLogProbs = v;
+            return this;
+        }
+
+        /** {@code advantages} [B,T]. */
+        public Builder advantages(NDArray v) {
+            advantages = v;
+            return this;
+        }
+
+        /** {@code response_mask} [B,T] of 0/1; all ones when absent. */
+        public Builder responseMask(NDArray v) {
+            responseMask = v;
+            return this;
+        }
+
+        /**
+         * What the inference engine cached: {@code rollout_log_probs} [B,T] of the sampled tokens and
+         * {@code rollout_topk_ids}/{@code rollout_topk_log_probs} [B,T,k].
+         */
+        public Builder cachedRollout(NDArray sampledLogProbs, NDArray topkIds, NDArray topkLogProbs) {
+            rolloutLogProbs = sampledLogProbs;
+            rolloutTopkIds = topkIds;
+            rolloutTopkLogProbs = topkLogProbs;
+            return this;
+        }
+
+        /** "Use latest logits" mode: the rollout model's logits [B,T,V] (treated as constants). */
+        public Builder rolloutLogits(NDArray v) {
+            rolloutLogits = v;
+            return this;
+        }
+
+        /** The actor's log-probs before this update [B,T], the anchor of its PPO loss (default: rollout log-probs). */
+        public Builder actorOldLogProbs(NDArray v) {
+            actorOldLogProbs = v;
+            return this;
+        }
+
+        /** Caller-supplied u_t [B,T] in [0,1); by default the core's counter-based draws are uploaded. */
+        public Builder uniforms(NDArray v) {
+            uniforms = v;
+            return this;
+        }
+
+        /** The global index of this batch's first sequence (micro-batches draw the whole batch's u_t). */
+        public Builder sequenceOffset(long v) {
+            if (v < 0) {
+                throw new IllegalArgumentException("sequence_offset = " + v + " must be >= 0");
+            }
+            sequenceOffset = v;
+            return this;
+        }
+
+        /**
+         * Builds the batch; shapes and values are checked when a loss is computed, against the
+         * policy's shapes.
+         */
+        public RolloutBatch build() {
+            require(tokenIds, "token_ids");
+            require(oldLogProbs, "old_log_probs");
+            require(advantages, "advantages");
+            if (rolloutLogits == null && (rolloutLogProbs == null || rolloutTopkIds == null || rolloutTopkLogProbs == null)) {
+                throw new IllegalArgumentException("the rollout model is required: give cachedRollout(rollout_log_probs,"
+                        + " rollout_topk_ids, rollout_topk_log_probs) or rolloutLogits([B,T,V])");
+            }
+            return new RolloutBatch(this);
+        }
+
+        private static void require(NDArray a, String name) {
+            if (a == null) {
+                throw new IllegalArgumentException(name + " is required but was not given");
+            }
+        }
+    }
+}
