@@ -14,24 +14,35 @@ public final class JackpotCommand {
 
     /** Entry point; exits non-zero with a one-line error on bad arguments. */
     public static void main(String[] args) {
+        // the PyTorch native library ships in lib/: never let DJL try to download one
+        System.setProperty("ai.djl.offline", System.getProperty("ai.djl.offline", "true"));
         int status = run(args, System.out, System.err);
         if (status != 0) {
             System.exit(status);
         }
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         String command = args.length == 0 ? "quickstart" : args[0];
         String[] rest = args.length == 0 ? new String[0] : Arrays.copyOfRange(args, 1, args.length);
         switch (command) {
             case "quickstart":
                 return Quickstart.run(rest, out, err);
+            case "weights":
+                return io.github.jackpot4j.examples.cli.WeightsCommand.run(rest, out, err);
+            case "budget":
+                return io.github.jackpot4j.examples.cli.BudgetCommand.run(rest, out, err);
+            case "calibrate":
+                return io.github.jackpot4j.examples.cli.CalibrateCommand.run(rest, out, err);
             case "--help":
             case "-h":
             case "help":
                 out.println("usage: jackpot <command> [options]");
                 out.println("commands:");
                 out.println("  quickstart   compute the Jackpot loss of a small built-in batch and print it (default)");
+                out.println("  weights      score a batch saved from Python (.npz) and write weights, mask, loss, gradient");
+                out.println("  budget       print the lambda that gives a target mean acceptance on a batch (.npz)");
+                out.println("  calibrate    reproduce the paper's OBRS simulation: acceptance and KL vs mismatch");
                 out.println("run 'jackpot <command> --help' for a command's options");
                 return 0;
             default:
