@@ -28,6 +28,8 @@ public final class JackpotCommand {
         switch (command) {
             case "quickstart":
                 return Quickstart.run(rest, out, err);
+            case "demo":
+                return io.github.jackpot4j.examples.demo.DecoupledDemo.run(rest, out, err);
             case "weights":
                 return io.github.jackpot4j.examples.cli.WeightsCommand.run(rest, out, err);
             case "budget":
@@ -40,6 +42,7 @@ public final class JackpotCommand {
                 out.println("usage: jackpot <command> [options]");
                 out.println("commands:");
                 out.println("  quickstart   compute the Jackpot loss of a small built-in batch and print it (default)");
+                out.println("  demo         train a policy on another model's rollouts: on-policy / off-policy / TIS / Jackpot");
                 out.println("  weights      score a batch saved from Python (.npz) and write weights, mask, loss, gradient");
                 out.println("  budget       print the lambda that gives a target mean acceptance on a batch (.npz)");
                 out.println("  calibrate    reproduce the paper's OBRS simulation: acceptance and KL vs mismatch");

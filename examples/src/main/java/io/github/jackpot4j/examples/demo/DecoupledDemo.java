@@ -1,0 +1,416 @@
+package io.github.jackpot4j.examples.demo;
+
+import io.github.jackpot4j.core.DistillationController;
+import io.github.jackpot4j.core.JackpotConfig;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.SplittableRandom;
+
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+
+/**
+ * {@code jackpot demo}: trains a policy on rollouts of a different, smaller model (or on stale
+ * rollouts of itself) with each method and compares them (docs/demo.md).
+ */
+public final class DecoupledDemo {
+    static final List<String> MISMATCH_METHODS = List.of("on-policy", "off-policy", "tis", "no-clip", "jackpot");
+    static final List<String> STALE_METHODS = List.of("ppo", "no-clip", "jackpot", "jackpot-no-clip");
+
+    static final String HELP = String.join("\n",
+            "usage: jackpot demo [--scenario mismatch|stale] [--steps N] [--seeds N | --seed S] [--methods a,b,...]",
+            "                    [--out DIR] [--lambda-distill X | --distill-controller] [--prompts P] [--group G]",
+            "                    [--lr X] [--staleness S] [--no-progress]",
+            "Trains a small policy on the reverse-the-digits task. Scenario 'mismatch' (default): every rollout",
+            "comes from a smaller actor model; methods on-policy (the policy samples its own rollouts: the",
+            "ceiling), off-policy (plain PPO on actor rollouts), tis, no-clip, jackpot (OBRS weights + the joint",
+            "objective that also trains the actor). Scenario 'stale': one large batch of the policy's rollouts",
+            "reused over S small steps; methods ppo, no-clip, jackpot, jackpot-no-clip.",
+            "  --steps N              updates per run (default 300; stale: rollout batches, each giving S steps)",
+            "  --seeds N              runs per method with seeds 1..N (default 3)",
+            "  --seed S               a single seed S",
+            "  --methods a,b          subset of the scenario's methods",
+            "  --out DIR              CSV per run and PNG charts (default demo-out)",
+            "  --lambda-distill X     fixed distillation weight (default 0.5)",
+            "  --distill-controller   adapt lambda_distill toward KL(actor||policy) = 0.05 (core DistillationController)",
+            "  --prompts P --group G  P prompts x G samples per batch (default 16 x 4)",
+            "  --lr X                 policy learning rate (default 0.003)",
+            "  --staleness S          stale scenario: steps per rollout batch (default 8)",
+            "  --epochs E             mismatch scenario: updates per rollout batch (default 2)",
+            "  --no-progress          no progress bar");
+
+    /** Parsed options. */
+    static final class Options {
+        String scenario = "mismatch";
+        int steps = 300;
+        long[] seeds = {1, 2, 3};
+        List<String> methods;
+        Path out = Path.of("demo-out");
+        double lambdaDistill = 0.5;
+        boolean controller;
+        int prompts = 16;
+        int group = 4;
+        double lr = 0.003;
+        int staleness = 8;
+        boolean progress = true;
+        int warmupPolicy = 15;
+        int warmupActor = 60;
+        int k = 5;
+        int epochs = 2;
+    }
+
+    /** One step's record (a CSV row). */
+    record Record(int step, double reward, double rolloutReward, double klPolicyActor, double klActorPolicy, double acceptance,
+                  double kappa, double weightMean, double weightMax, double clipFraction, double policyLoss,
+                  double actorLoss, double distillLoss, double lambdaDistill) {
+    }
+
+    private DecoupledDemo() {
+    }
+
+    /** Runs the command; returns the exit status. */
+    public static int run(String[] argv, PrintStream out, PrintStream err) {
+        Options o;
+        try {
+            o = parse(argv);
+        } catch (IllegalArgumentException e) {
+            err.println("jackpot demo: " + e.getMessage() + " (try --help)");
+            return 2;
+        }
+        if (o == null) {
+            out.println(HELP);
+            return 0;
+        }
+        try {
+            long start = System.nanoTime();
+            Files.createDirectories(o.out);
+            Map<String, List<List<Record>>> runs = new LinkedHashMap<>();
+            for (String method : o.methods) {
+                for (long seed : o.seeds) {
+                    List<Record> records = runOne(o, method, seed);
+                    runs.computeIfAbsent(method, m -> new ArrayList<>()).add(records);
+                    writeCsv(o.out.resolve(o.scenario + "-" + method + "-seed" + seed + ".csv"), records);
+                }
+            }
+            writeCharts(o, runs);
+            printTable(o, runs, out);
+            out.printf(Locale.ROOT, "wrote CSVs and charts to %s in %.1f s%n", o.out, (System.nanoTime() - start) / 1e9);
+            return 0;
+        } catch (IOException | RuntimeException e) {
+            err.println("jackpot demo: " + e);
+            return 1;
+        }
+    }
+
+    static Options parse(String[] argv) {
+        Options o = new Options();
+        String methods = null;
+        for (int i = 0; i < argv.length; i++) {
+            String a = argv[i];
+            switch (a) {
+                case "--help": case "-h": return null;
+                case "--scenario": o.scenario = value(argv, ++i, a); break;
+                case "--steps": o.steps = positive(argv, ++i, a); break;
+                case "--seeds": {
+                    int n = positive(argv, ++i, a);
+                    o.seeds = new long[n];
+                    for (int s = 0; s < n; s++) {
+                        o.seeds[s] = s + 1;
+                    }
+                    break;
+                }
+                case "--seed": o.seeds = new long[] {number(argv, ++i, a).longValue()}; break;
+                case "--methods": methods = value(argv, ++i, a); break;
+                case "--out": o.out = Path.of(value(argv, ++i, a)); break;
+                case "--lambda-distill": o.lambdaDistill = nonNegative(argv, ++i, a); break;
+                case "--distill-controller": o.controller = true; break;
+                case "--prompts": o.prompts = positive(argv, ++i, a); break;
+                case "--group": o.group = positive(argv, ++i, a); break;
+                case "--lr": o.lr = nonNegative(argv, ++i, a); break;
+                case "--staleness": o.staleness = positive(argv, ++i, a); break;
+                case "--no-progress": o.progress = false; break;
+                case "--epochs": o.epochs = positive(argv, ++i, a); break;
+                default: throw new IllegalArgumentException("unknown argument '" + a + "'");
+            }
+        }
+        List<String> allowed;
+        if (o.scenario.equals("mismatch")) {
+            allowed = MISMATCH_METHODS;
+        } else if (o.scenario.equals("stale")) {
+            allowed = STALE_METHODS;
+        } else {
+            throw new IllegalArgumentException("--scenario '" + o.scenario + "' is not mismatch or stale");
+        }
+        o.methods = methods == null ? allowed : Arrays.asList(methods.split(","));
+        for (String m : o.methods) {
+            if (!allowed.contains(m)) {
+                throw new IllegalArgumentException("method '" + m + "' is not one of " + allowed + " (scenario "
+                        + o.scenario + ")");
+            }
+        }
+        if (o.group < 2) {
+            throw new IllegalArgumentException("--group must be >= 2 (GRPO compares samples of one prompt)");
+        }
+        return o;
+    }
+
+    private static String value(String[] argv, int i, String name) {
+        if (i >= argv.length) {
+            throw new IllegalArgumentException(name + " needs a value");
+        }
+        return argv[i];
+    }
+
+    private static Double number(String[] argv, int i, String name) {
+        String v = value(argv, i, name);
+        try {
+            return Double.parseDouble(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " = '" + v + "' is not a number");
+        }
+    }
+
+    private static int positive(String[] argv, int i, String name) {
+        double d = number(argv, i, name);
+        if (d < 1 || d != Math.rint(d) || d > 1_000_000) {
+            throw new IllegalArgumentException(name + " = " + argv[i] + " must be a whole number >= 1");
+        }
+        return (int) d;
+    }
+
+    private static double nonNegative(String[] argv, int i, String name) {
+        double d = number(argv, i, name);
+        if (!(d >= 0) || Double.isInfinite(d)) {
+            throw new IllegalArgumentException(name + " = " + argv[i] + " must be finite and >= 0");
+        }
+        return d;
+    }
+
+    /** The loss configuration of a method (MATH.md §6 baselines, §7 no-clip, or Jackpot). */
+    static JackpotConfig config(String method, int k, long seed) {
+        JackpotConfig.Builder c = JackpotConfig.builder().topK(k).seed(seed)
+                .lossAggMode(io.github.jackpot4j.core.LossAggMode.SEQ_MEAN_TOKEN_MEAN);
+        switch (method) {
+            case "on-policy": case "off-policy": case "ppo": return c.useJackpot(false).rolloutIs(false).build();
+            case "tis": return c.useJackpot(false).build();
+            case "no-clip": return c.useJackpot(false).rolloutIs(false).ppoClip(false).build();
+            case "jackpot": return c.build();
+            case "jackpot-no-clip": return c.ppoClip(false).build();
+            default: throw new IllegalArgumentException(method);
+        }
+    }
+
+    static List<Record> runOne(Options o, String method, long seed) {
+        TinyLm.seed(seed);
+        SplittableRandom rng = new SplittableRandom(seed * 1_000_003L);
+        int batchSize = o.prompts * o.group;
+        boolean stale = o.scenario.equals("stale");
+        int totalSteps = stale ? o.steps * o.staleness : o.steps;
+        List<Record> records = new ArrayList<>();
+        JackpotConfig config = config(method, o.k, seed);
+        DistillationController controller = new DistillationController(0.05, o.lambdaDistill, 0.01, 10.0, 0.3, 0.5);
+        DistillationController.State control = controller.initial();
+        try (TinyLm policy = new TinyLm("policy", 64, 2, o.lr);
+             TinyLm actor = new TinyLm("actor", 12, 1, o.lr)) {
+            // warm-up: both models learn a little of the task, the actor more than the policy, so the
+            // actor's rollouts are useful but distributed differently (the paper's cheap rollout model)
+            for (int i = 0; i < o.warmupActor; i++) {
+                actor.supervisedStep(ReverseTask.prompts(batchSize, rng));
+            }
+            for (int i = 0; i < o.warmupPolicy; i++) {
+                policy.supervisedStep(ReverseTask.prompts(batchSize, rng));
+            }
+            ProgressBar bar = o.progress ? new ProgressBarBuilder().setTaskName(o.scenario + " " + method + " s" + seed)
+                    .setInitialMax(totalSteps).setStyle(ProgressBarStyle.ASCII).setUpdateIntervalMillis(250)
+                    .continuousUpdate().build() : null;
+            try {
+                int step = 0;
+                long sequence = 0;
+                while (step < totalSteps) {
+                    if (stale) {
+                        // one large batch from the policy as it is now, reused for `staleness` small steps
+                        int[][] prompts = ReverseTask.prompts(batchSize * o.staleness, rng);
+                        int[][] responses = policy.generate(prompts, rng);
+                        DemoStep.Batch big = DemoStep.batch(prompts, responses, o.group, policy, policy, o.k);
+                        for (int s = 0; s < o.staleness && step < totalSteps; s++, step++) {
+                            DemoStep.Batch mb = slice(big, s * batchSize, batchSize);
+                            DemoStep.Stats st = DemoStep.update(config, policy, null, 0, mb, o.k, sequence);
+                            sequence += batchSize;
+                            records.add(record(step, evaluate(policy, batchSize, rng), mb, st, Double.NaN, Double.NaN, 0));
+                            tick(bar);
+                        }
+                    } else {
+                        int[][] prompts = ReverseTask.prompts(batchSize, rng);
+                        TinyLm generator = method.equals("on-policy") ? policy : actor;
+                        int[][] responses = generator.generate(prompts, rng);
+                        DemoStep.Batch b = DemoStep.batch(prompts, responses, o.group, generator, policy, o.k);
+                        double klPa = DemoStep.kl(policy, actor, b);
+                        double klAp = DemoStep.kl(actor, policy, b);
+                        boolean joint = method.equals("jackpot");
+                        double lambda = control.weight();
+                        DemoStep.Stats st = null;
+                        for (int e = 0; e < o.epochs; e++) { // the same rollouts and anchor, several updates (PPO epochs)
+                            st = DemoStep.update(config, policy, joint ? actor : null, lambda, b, o.k, sequence);
+                        }
+                        sequence += batchSize;
+                        if (joint && o.controller) {
+                            control = controller.update(control, klAp);
+                        }
+                        records.add(record(step, evaluate(policy, batchSize, rng), b, st, klPa, klAp, joint ? lambda : 0));
+                        step++;
+                        tick(bar);
+                    }
+                }
+            } finally {
+                if (bar != null) {
+                    bar.close();
+                }
+            }
+        }
+        return records;
+    }
+
+    private static void tick(ProgressBar bar) {
+        if (bar != null) {
+            bar.step();
+        }
+    }
+
+    /** The policy's own mean reward on fresh prompts: what the training is for, whoever wrote the rollouts. */
+    static double evaluate(TinyLm policy, int batchSize, SplittableRandom rng) {
+        int[][] prompts = ReverseTask.prompts(batchSize, rng);
+        int[][] responses = policy.generate(prompts, rng);
+        double sum = 0;
+        for (int s = 0; s < batchSize; s++) {
+            sum += ReverseTask.reward(prompts[s], responses[s]);
+        }
+        return sum / batchSize;
+    }
+
+    private static Record record(int step, double policyReward, DemoStep.Batch b, DemoStep.Stats s, double klPa,
+                                 double klAp, double lambda) {
+        double reward = 0;
+        for (double r : b.rewards) {
+            reward += r;
+        }
+        return new Record(step, policyReward, reward / b.rewards.length, klPa, klAp, s.acceptance, s.kappa, s.weightMean, s.weightMax,
+                s.clipFraction, s.policyLoss, s.actorLoss, s.distillLoss, lambda);
+    }
+
+    static DemoStep.Batch slice(DemoStep.Batch big, int from, int size) {
+        DemoStep.Batch b = new DemoStep.Batch();
+        int t = ReverseTask.LENGTH;
+        int k = big.rolloutTopIds.length / big.rolloutLogProbs.length;
+        b.prompts = Arrays.copyOfRange(big.prompts, from, from + size);
+        b.responses = Arrays.copyOfRange(big.responses, from, from + size);
+        b.rewards = Arrays.copyOfRange(big.rewards, from, from + size);
+        b.advantages = Arrays.copyOfRange(big.advantages, from * t, (from + size) * t);
+        b.rolloutLogProbs = Arrays.copyOfRange(big.rolloutLogProbs, from * t, (from + size) * t);
+        b.oldLogProbs = Arrays.copyOfRange(big.oldLogProbs, from * t, (from + size) * t);
+        b.rolloutTopIds = Arrays.copyOfRange(big.rolloutTopIds, from * t * k, (from + size) * t * k);
+        b.rolloutTopLogProbs = Arrays.copyOfRange(big.rolloutTopLogProbs, from * t * k, (from + size) * t * k);
+        return b;
+    }
+
+    static void writeCsv(Path file, List<Record> records) throws IOException {
+        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
+            w.write("step,policy_reward,rollout_reward,kl_policy_actor,kl_actor_policy,acceptance,kappa,weight_mean,weight_max,clip_fraction,"
+                    + "policy_loss,actor_loss,distill_loss,lambda_distill\n");
+            for (Record r : records) {
+                w.write(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f%n",
+                        r.step(), r.reward(), r.rolloutReward(), r.klPolicyActor(), r.klActorPolicy(), r.acceptance(), r.kappa(),
+                        r.weightMean(), r.weightMax(), r.clipFraction(), r.policyLoss(), r.actorLoss(), r.distillLoss(),
+                        r.lambdaDistill()));
+            }
+        }
+    }
+
+    /** Mean reward of the last fifth of a run. */
+    static double finalReward(List<Record> records) {
+        int from = records.size() - Math.max(1, records.size() / 5);
+        double s = 0;
+        for (int i = from; i < records.size(); i++) {
+            s += records.get(i).reward();
+        }
+        return s / (records.size() - from);
+    }
+
+    static void printTable(Options o, Map<String, List<List<Record>>> runs, PrintStream out) {
+        out.printf(Locale.ROOT, "%nscenario %s, %d steps, seeds %s: final reward = the policy's own mean reward over the"
+                + " last 20%% of steps (mean ± std over seeds)%n",
+                o.scenario, o.steps, Arrays.toString(o.seeds));
+        out.printf(Locale.ROOT, "%-16s %15s %12s %12s %12s%n", "method", "final reward", "max weight", "acceptance",
+                "final KL(a||p)");
+        for (Map.Entry<String, List<List<Record>>> e : runs.entrySet()) {
+            double[] finals = e.getValue().stream().mapToDouble(DecoupledDemo::finalReward).toArray();
+            double mean = Arrays.stream(finals).average().orElse(0);
+            double spread = finals.length > 1 ? Math.sqrt(Arrays.stream(finals).map(f -> (f - mean) * (f - mean)).sum()
+                    / (finals.length - 1)) : 0;
+            double maxWeight = e.getValue().stream().flatMap(List::stream).mapToDouble(Record::weightMax)
+                    .max().orElse(0);
+            double acceptance = e.getValue().stream().flatMap(List::stream).mapToDouble(Record::acceptance).average()
+                    .orElse(1);
+            List<Record> last = e.getValue().get(0);
+            double kl = last.get(last.size() - 1).klActorPolicy();
+            out.printf(Locale.ROOT, "%-16s %7.3f ± %.3f %12.3f %12.3f %12s%n", e.getKey(), mean, spread, maxWeight,
+                    acceptance, Double.isNaN(kl) ? "-" : String.format(Locale.ROOT, "%.3f", kl));
+        }
+    }
+
+    static void writeCharts(Options o, Map<String, List<List<Record>>> runs) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        XYChart reward = new XYChartBuilder().width(900).height(520).title("Mean reward per step (" + o.scenario + ")")
+                .xAxisTitle("step").yAxisTitle("reward").build();
+        XYChart kl = new XYChartBuilder().width(900).height(520).title("KL(actor || policy) per step (" + o.scenario + ")")
+                .xAxisTitle("step").yAxisTitle("KL (nats)").build();
+        boolean anyKl = false;
+        for (Map.Entry<String, List<List<Record>>> e : runs.entrySet()) {
+            List<List<Record>> seeds = e.getValue();
+            int n = seeds.get(0).size();
+            double[] x = new double[n];
+            double[] r = new double[n];
+            double[] k = new double[n];
+            for (int i = 0; i < n; i++) {
+                x[i] = i;
+                for (List<Record> s : seeds) {
+                    r[i] += s.get(i).reward() / seeds.size();
+                    k[i] += s.get(i).klActorPolicy() / seeds.size();
+                }
+            }
+            reward.addSeries(e.getKey(), x, smooth(r)).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+            if (!Double.isNaN(k[0])) {
+                kl.addSeries(e.getKey(), x, k).setMarker(org.knowm.xchart.style.markers.SeriesMarkers.NONE);
+                anyKl = true;
+            }
+        }
+        BitmapEncoder.saveBitmap(reward, o.out.resolve(o.scenario + "-reward").toString(), BitmapEncoder.BitmapFormat.PNG);
+        if (anyKl) {
+            BitmapEncoder.saveBitmap(kl, o.out.resolve(o.scenario + "-kl").toString(), BitmapEncoder.BitmapFormat.PNG);
+        }
+    }
+
+    private static double[] smooth(double[] v) {
+        double[] out = new double[v.length];
+        double s = v.length > 0 ? v[0] : 0;
+        for (int i = 0; i < v.length; i++) {
+            s = 0.8 * s + 0.2 * v[i];
+            out[i] = s;
+        }
+        return out;
+    }
+}

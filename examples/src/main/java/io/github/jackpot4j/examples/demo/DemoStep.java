@@ -1,0 +1,153 @@
+package io.github.jackpot4j.examples.demo;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import io.github.jackpot4j.core.GroupAdvantages;
+import io.github.jackpot4j.core.JackpotConfig;
+import io.github.jackpot4j.djl.JackpotDjl;
+import io.github.jackpot4j.djl.JackpotLossOutput;
+import io.github.jackpot4j.djl.RolloutBatch;
+
+/**
+ * The wiring between the demo's models and the library, in one place: a batch of generated
+ * responses becomes a {@link RolloutBatch} (the generating model's sampled-token log-probs and top-k
+ * as an inference engine would cache them, GRPO advantages, the policy's pre-update log-probs as
+ * the anchor), and one update is {@link JackpotDjl#policyLoss} or {@link JackpotDjl#jointLoss}.
+ */
+final class DemoStep {
+    /** A generated batch and what the update needs from it, on the host. */
+    static final class Batch {
+        int[][] prompts;
+        int[][] responses;
+        double[] rewards;
+        float[] advantages;
+        float[] rolloutLogProbs;   // [B,T] generating model at generation time
+        long[] rolloutTopIds;      // [B,T,k]
+        float[] rolloutTopLogProbs;
+        float[] oldLogProbs;       // [B,T] policy before this update
+
+        int size() {
+            return prompts.length;
+        }
+    }
+
+    /** What one update reports. */
+    static final class Stats {
+        double policyLoss;
+        double actorLoss;
+        double distillLoss;
+        double acceptance = 1;
+        double kappa = 1;
+        double weightMean = 1;
+        double weightMax = 1;
+        double clipFraction;
+    }
+
+    private DemoStep() {
+    }
+
+    /** Rewards, group advantages (groups of {@code group} samples per prompt) and the generating model's view. */
+    static Batch batch(int[][] prompts, int[][] responses, int group, TinyLm generator, TinyLm policy, int k) {
+        Batch b = new Batch();
+        int n = prompts.length;
+        int t = ReverseTask.LENGTH;
+        b.prompts = prompts;
+        b.responses = responses;
+        b.rewards = new double[n];
+        long[] groups = new long[n];
+        for (int s = 0; s < n; s++) {
+            b.rewards[s] = ReverseTask.reward(prompts[s], responses[s]);
+            groups[s] = s / group;
+        }
+        b.advantages = GroupAdvantages.perToken(GroupAdvantages.perSequence(b.rewards, groups, true), t, null);
+        try (NDManager m = generator.manager().newSubManager()) {
+            NDArray ids = tokenIds(m, responses);
+            NDArray gen = generator.logits(m, prompts, responses, false).logSoftmax(-1);
+            b.rolloutLogProbs = gen.gather(ids.expandDims(-1), -1).squeeze(-1).toFloatArray();
+            var top = gen.topK(k, -1);
+            b.rolloutTopLogProbs = top.get(0).toFloatArray();
+            b.rolloutTopIds = top.get(1).toType(DataType.INT64, false).toLongArray();
+        }
+        b.oldLogProbs = policy == generator ? b.rolloutLogProbs.clone() : logProbs(policy, prompts, responses);
+        return b;
+    }
+
+    static float[] logProbs(TinyLm model, int[][] prompts, int[][] responses) {
+        try (NDManager m = model.manager().newSubManager()) {
+            NDArray lp = model.logits(m, prompts, responses, false).logSoftmax(-1);
+            return lp.gather(tokenIds(m, responses).expandDims(-1), -1).squeeze(-1).toFloatArray();
+        }
+    }
+
+    static NDArray tokenIds(NDManager m, int[][] responses) {
+        int n = responses.length;
+        long[] ids = new long[n * ReverseTask.LENGTH];
+        for (int s = 0; s < n; s++) {
+            for (int i = 0; i < ReverseTask.LENGTH; i++) {
+                ids[s * ReverseTask.LENGTH + i] = responses[s][i];
+            }
+        }
+        return m.create(ids, new Shape(n, ReverseTask.LENGTH));
+    }
+
+    static RolloutBatch rollout(NDManager m, Batch b, int k, long sequenceOffset) {
+        Shape tok = new Shape(b.size(), ReverseTask.LENGTH);
+        Shape lists = new Shape(b.size(), ReverseTask.LENGTH, k);
+        return RolloutBatch.builder()
+                .tokenIds(tokenIds(m, b.responses))
+                .oldLogProbs(m.create(b.oldLogProbs, tok))
+                .advantages(m.create(b.advantages, tok))
+                .cachedRollout(m.create(b.rolloutLogProbs, tok), m.create(b.rolloutTopIds, lists),
+                        m.create(b.rolloutTopLogProbs, lists))
+                .sequenceOffset(sequenceOffset)
+                .build();
+    }
+
+    /** One gradient step of the policy (and of the actor when {@code actor} is non-null: the joint objective). */
+    static Stats update(JackpotConfig config, TinyLm policy, TinyLm actor, double lambdaDistill, Batch b, int k,
+                        long sequenceOffset) {
+        Stats s = new Stats();
+        try (NDManager m = policy.manager().newSubManager()) {
+            RolloutBatch rollout = rollout(m, b, k, sequenceOffset);
+            try (var gc = policy.newGradientCollector()) {
+                NDArray policyLogits = policy.logits(m, b.prompts, b.responses, true);
+                JackpotLossOutput out;
+                NDArray loss;
+                if (actor != null) {
+                    NDArray actorLogits = actor.logits(m, b.prompts, b.responses, true);
+                    var joint = JackpotDjl.jointLoss(config, policyLogits, actorLogits, rollout, lambdaDistill);
+                    out = joint.policy();
+                    loss = joint.loss();
+                    s.actorLoss = joint.actor().loss().getFloat();
+                    s.distillLoss = joint.distillation().getFloat();
+                } else {
+                    out = JackpotDjl.policyLoss(config, policyLogits, rollout);
+                    loss = out.loss();
+                }
+                gc.backward(loss);
+                s.policyLoss = out.loss().getFloat();
+                s.acceptance = out.metrics().get("jackpot/acceptance_rate");
+                s.kappa = out.kappa();
+                s.weightMean = out.metrics().get("jackpot/weight_mean");
+                s.weightMax = out.metrics().get("jackpot/weight_max");
+                s.clipFraction = out.metrics().get("actor/pg_clipfrac");
+            }
+        }
+        policy.step();
+        if (actor != null) {
+            actor.step();
+        }
+        return s;
+    }
+
+    /** Mean over the batch's tokens of KL(a ‖ b) between two models' next-token distributions. */
+    static double kl(TinyLm a, TinyLm bModel, Batch batch) {
+        try (NDManager m = a.manager().newSubManager()) {
+            NDArray la = a.logits(m, batch.prompts, batch.responses, false).logSoftmax(-1);
+            NDArray lb = bModel.logits(m, batch.prompts, batch.responses, false).logSoftmax(-1);
+            return la.exp().mul(la.sub(lb)).sum(new int[] {-1}).mean().getFloat();
+        }
+    }
+}

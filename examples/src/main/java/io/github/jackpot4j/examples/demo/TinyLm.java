@@ -1,0 +1,170 @@
+package io.github.jackpot4j.examples.demo;
+
+import ai.djl.Model;
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.core.Linear;
+import ai.djl.training.DefaultTrainingConfig;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.Trainer;
+import ai.djl.training.loss.Loss;
+import ai.djl.training.optimizer.Optimizer;
+import ai.djl.training.tracker.Tracker;
+import ai.djl.util.Pair;
+
+import java.util.SplittableRandom;
+
+/**
+ * A small autoregressive model for {@link ReverseTask} built with DJL blocks: at response position i
+ * it sees the prompt, the response so far and the position (one-hot features) and an MLP gives the
+ * logits of the next digit. Sizes differ between the policy and the (smaller) actor.
+ */
+public final class TinyLm implements AutoCloseable {
+    static final int FEATURES = ReverseTask.LENGTH * ReverseTask.VOCAB
+            + ReverseTask.LENGTH * (ReverseTask.VOCAB + 1) + ReverseTask.LENGTH;
+
+    private final Model model;
+    private final Trainer trainer;
+    private final String name;
+
+    TinyLm(String name, int hidden, int layers, double learningRate) {
+        this.name = name;
+        SequentialBlock net = new SequentialBlock();
+        for (int l = 0; l < layers; l++) {
+            net.add(Linear.builder().setUnits(hidden).build()).add(Activation::relu);
+        }
+        net.add(Linear.builder().setUnits(ReverseTask.VOCAB).build());
+        model = Model.newInstance(name);
+        model.setBlock(net);
+        trainer = model.newTrainer(new DefaultTrainingConfig(Loss.l2Loss())
+                .optOptimizer(Optimizer.adam().optLearningRateTracker(Tracker.fixed((float) learningRate)).build()));
+        trainer.initialize(new Shape(1, FEATURES));
+    }
+
+    String name() {
+        return name;
+    }
+
+    /** Number of trainable parameters. */
+    long parameterCount() {
+        long n = 0;
+        for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
+            n += p.getValue().getArray().size();
+        }
+        return n;
+    }
+
+    NDManager manager() {
+        return trainer.getManager();
+    }
+
+    /** Teacher-forced features [B*T, F] of prompts and responses (the response so far at each position). */
+    static float[] features(int[][] prompts, int[][] responses) {
+        int b = prompts.length;
+        int t = ReverseTask.LENGTH;
+        float[] x = new float[b * t * FEATURES];
+        for (int s = 0; s < b; s++) {
+            for (int i = 0; i < t; i++) {
+                int row = (s * t + i) * FEATURES;
+                for (int j = 0; j < t; j++) {
+                    x[row + j * ReverseTask.VOCAB + prompts[s][j]] = 1f;
+                }
+                int base = t * ReverseTask.VOCAB;
+                for (int j = 0; j < t; j++) {
+                    int token = j < i ? responses[s][j] : ReverseTask.VOCAB; // VOCAB = "not generated yet"
+                    x[row + base + j * (ReverseTask.VOCAB + 1) + token] = 1f;
+                }
+                x[row + base + t * (ReverseTask.VOCAB + 1) + i] = 1f;
+            }
+        }
+        return x;
+    }
+
+    /** Logits [B,T,V] of the responses under teacher forcing; with gradient when {@code training}. */
+    NDArray logits(NDManager m, int[][] prompts, int[][] responses, boolean training) {
+        int b = prompts.length;
+        NDArray x = m.create(features(prompts, responses), new Shape((long) b * ReverseTask.LENGTH, FEATURES));
+        NDArray out = training ? trainer.forward(new NDList(x)).singletonOrThrow()
+                : trainer.evaluate(new NDList(x)).singletonOrThrow();
+        return out.reshape(b, ReverseTask.LENGTH, ReverseTask.VOCAB);
+    }
+
+    /** Samples a response per prompt, token by token, with host-side seeded draws. */
+    int[][] generate(int[][] prompts, SplittableRandom rng) {
+        int b = prompts.length;
+        int[][] responses = new int[b][ReverseTask.LENGTH];
+        try (NDManager m = manager().newSubManager()) {
+            for (int i = 0; i < ReverseTask.LENGTH; i++) {
+                float[] logits = logits(m, prompts, responses, false).get(":, " + i + ", :").toFloatArray();
+                for (int s = 0; s < b; s++) {
+                    responses[s][i] = sample(logits, s * ReverseTask.VOCAB, rng);
+                }
+            }
+        }
+        return responses;
+    }
+
+    private static int sample(float[] logits, int from, SplittableRandom rng) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int x = 0; x < ReverseTask.VOCAB; x++) {
+            max = Math.max(max, logits[from + x]);
+        }
+        double sum = 0;
+        for (int x = 0; x < ReverseTask.VOCAB; x++) {
+            sum += Math.exp(logits[from + x] - max);
+        }
+        double u = rng.nextDouble() * sum;
+        for (int x = 0; x < ReverseTask.VOCAB; x++) {
+            u -= Math.exp(logits[from + x] - max);
+            if (u < 0) {
+                return x;
+            }
+        }
+        return ReverseTask.VOCAB - 1;
+    }
+
+    /** One supervised step toward the correct reversal (the warm-up). */
+    void supervisedStep(int[][] prompts) {
+        int b = prompts.length;
+        int[][] answers = new int[b][ReverseTask.LENGTH];
+        float[] target = new float[b * ReverseTask.LENGTH * ReverseTask.VOCAB];
+        for (int s = 0; s < b; s++) {
+            for (int i = 0; i < ReverseTask.LENGTH; i++) {
+                answers[s][i] = prompts[s][ReverseTask.LENGTH - 1 - i];
+                target[(s * ReverseTask.LENGTH + i) * ReverseTask.VOCAB + answers[s][i]] = 1f;
+            }
+        }
+        try (NDManager m = manager().newSubManager();
+             GradientCollector gc = trainer.newGradientCollector()) {
+            NDArray logp = logits(m, prompts, answers, true).logSoftmax(-1);
+            NDArray loss = logp.mul(m.create(target, logp.getShape())).sum().neg().div(b * ReverseTask.LENGTH);
+            gc.backward(loss);
+        }
+        trainer.step();
+    }
+
+    /** Backpropagates {@code loss} (already computed inside {@code gc}) and applies the optimizer. */
+    GradientCollector newGradientCollector() {
+        return trainer.newGradientCollector();
+    }
+
+    void step() {
+        trainer.step();
+    }
+
+    static void seed(long seed) {
+        Engine.getInstance().setRandomSeed((int) seed);
+    }
+
+    @Override
+    public void close() {
+        trainer.close();
+        model.close();
+    }
+}

@@ -1,0 +1,125 @@
+package io.github.jackpot4j.examples.demo;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import io.github.jackpot4j.core.JackpotConfig;
+import io.github.jackpot4j.djl.JackpotDjl;
+import io.github.jackpot4j.djl.RolloutBatch;
+import io.github.jackpot4j.examples.JackpotCommand;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class DemoTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void rewardIsTheFractionOfReversedDigits() {
+        assertEquals(1.0, ReverseTask.reward(new int[] {1, 2, 3, 4}, new int[] {4, 3, 2, 1}), 0.0);
+        assertEquals(0.0, ReverseTask.reward(new int[] {1, 2, 3, 4}, new int[] {1, 2, 3, 4}), 0.0);
+        assertEquals(0.5, ReverseTask.reward(new int[] {5, 5, 0, 7}, new int[] {7, 0, 1, 1}), 0.0);
+        assertEquals(0.25, ReverseTask.reward(new int[] {9, 8, 7, 6}, new int[] {0, 0, 0, 9}), 0.0);
+    }
+
+    @Test
+    void withTheActorEqualToThePolicyAndTheWholeVocabularyJackpotIsPlainPpo() {
+        // k = V: the top-k union is the whole vocabulary, so Zapprox is the exact Z = 1; a = 1 (λ = 1),
+        // κ = 1, w = 1, and with ℓ_old = ℓ_new the residual ratio is 1: ρ = 1 on every token.
+        TinyLm.seed(5);
+        try (TinyLm policy = new TinyLm("policy", 16, 1, 0.01)) {
+            SplittableRandom rng = new SplittableRandom(5);
+            int[][] prompts = ReverseTask.prompts(8, rng);
+            int[][] responses = policy.generate(prompts, rng);
+            int k = ReverseTask.VOCAB;
+            DemoStep.Batch b = DemoStep.batch(prompts, responses, 4, policy, policy, k);
+            try (NDManager m = policy.manager().newSubManager()) {
+                RolloutBatch rollout = DemoStep.rollout(m, b, k, 0);
+                NDArray logits = policy.logits(m, prompts, responses, false);
+                JackpotConfig jackpot = DecoupledDemo.config("jackpot", k, 1);
+                JackpotConfig ppo = DecoupledDemo.config("on-policy", k, 1);
+                var j = JackpotDjl.policyLoss(jackpot, logits, rollout);
+                var p = JackpotDjl.policyLoss(ppo, logits, rollout);
+                assertEquals(1.0, j.metrics().get("jackpot/acceptance_rate"), 0.0);
+                assertEquals(1.0, j.metrics().get("jackpot/z_approx_mean"), 1e-5);
+                assertEquals(p.loss().getFloat(), j.loss().getFloat(), 1e-6);
+                float[] w = j.weights().toFloatArray();
+                for (float x : w) {
+                    assertEquals(1f, x, 1e-5f);
+                }
+            }
+        }
+    }
+
+    @Test
+    void everyMethodRunsTwoStepsAndWritesItsCsv() throws IOException {
+        for (String scenario : new String[] {"mismatch", "stale"}) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int status = JackpotCommand.run(new String[] {"demo", "--scenario", scenario, "--steps", "2", "--seed", "7",
+                    "--prompts", "2", "--group", "2", "--staleness", "2", "--no-progress", "--distill-controller",
+                    "--out", dir.toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
+            List<String> methods = scenario.equals("mismatch") ? DecoupledDemo.MISMATCH_METHODS : DecoupledDemo.STALE_METHODS;
+            for (String method : methods) {
+                Path csv = dir.resolve(scenario + "-" + method + "-seed7.csv");
+                List<String> lines = Files.readAllLines(csv);
+                assertEquals(1 + (scenario.equals("stale") ? 4 : 2), lines.size(), csv.toString());
+                for (String line : lines.subList(1, lines.size())) {
+                    for (String cell : line.split(",")) {
+                        double v = Double.parseDouble(cell);
+                        assertTrue(Double.isFinite(v) || Double.isNaN(v), method + ": " + line);
+                    }
+                    String[] cells = line.split(",");
+                    assertTrue(Double.isFinite(Double.parseDouble(cells[10])), "policy loss finite: " + line);
+                }
+            }
+            assertTrue(Files.exists(dir.resolve(scenario + "-reward.png")));
+        }
+    }
+
+    @Test
+    void sameSeedSameCsv() throws IOException {
+        String[] args = {"demo", "--methods", "jackpot,tis", "--steps", "3", "--seed", "3", "--prompts", "2", "--group",
+            "2", "--no-progress", "--out"};
+        Path a = dir.resolve("a");
+        Path b = dir.resolve("b");
+        PrintStream quiet = new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8);
+        assertEquals(0, JackpotCommand.run(concat(args, a.toString()), quiet, quiet));
+        assertEquals(0, JackpotCommand.run(concat(args, b.toString()), quiet, quiet));
+        for (String f : new String[] {"mismatch-jackpot-seed3.csv", "mismatch-tis-seed3.csv"}) {
+            assertEquals(Files.readString(a.resolve(f)), Files.readString(b.resolve(f)), f);
+        }
+    }
+
+    @Test
+    void badFlagsGiveOneLineAndExitTwo() {
+        for (String[] bad : new String[][] {{"demo", "--steps", "0"}, {"demo", "--methods", "magic"},
+                {"demo", "--scenario", "weird"}, {"demo", "--frobnicate"}, {"demo", "--lr", "abc"}}) {
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            int status = JackpotCommand.run(bad, new PrintStream(new ByteArrayOutputStream()),
+                    new PrintStream(err, true, StandardCharsets.UTF_8));
+            assertEquals(2, status, String.join(" ", bad));
+            assertEquals(1, err.toString(StandardCharsets.UTF_8).trim().split("\n").length);
+        }
+    }
+
+    private static String[] concat(String[] a, String last) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + 1);
+        out[a.length] = last;
+        return out;
+    }
+}
