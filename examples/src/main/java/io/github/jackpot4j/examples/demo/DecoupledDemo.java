@@ -52,6 +52,7 @@ public final class DecoupledDemo {
             "  --lr X                 policy learning rate (default 0.003)",
             "  --staleness S          stale scenario: steps per rollout batch (default 8)",
             "  --epochs E             mismatch scenario: updates per rollout batch (default 2)",
+            "  --jackpot-lambda X     the OBRS budget lambda of the jackpot methods (default 1.0)",
             "  --no-progress          no progress bar");
 
     /** Parsed options. */
@@ -72,6 +73,7 @@ public final class DecoupledDemo {
         int warmupActor = 60;
         int k = 5;
         int epochs = 2;
+        double jackpotLambda = 1.0;
     }
 
     /** One step's record (a CSV row). */
@@ -145,6 +147,7 @@ public final class DecoupledDemo {
                 case "--staleness": o.staleness = positive(argv, ++i, a); break;
                 case "--no-progress": o.progress = false; break;
                 case "--epochs": o.epochs = positive(argv, ++i, a); break;
+                case "--jackpot-lambda": o.jackpotLambda = nonNegative(argv, ++i, a); break;
                 default: throw new IllegalArgumentException("unknown argument '" + a + "'");
             }
         }
@@ -203,7 +206,14 @@ public final class DecoupledDemo {
 
     /** The loss configuration of a method (MATH.md §6 baselines, §7 no-clip, or Jackpot). */
     static JackpotConfig config(String method, int k, long seed) {
-        JackpotConfig.Builder c = JackpotConfig.builder().topK(k).seed(seed)
+        return config(method, k, seed, 1.0);
+    }
+
+    static JackpotConfig config(String method, int k, long seed, double jackpotLambda) {
+        if (!(jackpotLambda > 0)) {
+            throw new IllegalArgumentException("--jackpot-lambda must be > 0");
+        }
+        JackpotConfig.Builder c = JackpotConfig.builder().topK(k).seed(seed).lambda(jackpotLambda)
                 .lossAggMode(io.github.jackpot4j.core.LossAggMode.SEQ_MEAN_TOKEN_MEAN);
         switch (method) {
             case "on-policy": case "off-policy": case "ppo": return c.useJackpot(false).rolloutIs(false).build();
@@ -222,7 +232,7 @@ public final class DecoupledDemo {
         boolean stale = o.scenario.equals("stale");
         int totalSteps = stale ? o.steps * o.staleness : o.steps;
         List<Record> records = new ArrayList<>();
-        JackpotConfig config = config(method, o.k, seed);
+        JackpotConfig config = config(method, o.k, seed, o.jackpotLambda);
         DistillationController controller = new DistillationController(0.05, o.lambdaDistill, 0.01, 10.0, 0.3, 0.5);
         DistillationController.State control = controller.initial();
         try (TinyLm policy = new TinyLm("policy", 64, 2, o.lr);
