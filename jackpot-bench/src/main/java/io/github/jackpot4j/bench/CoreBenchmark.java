@@ -5,6 +5,7 @@ import io.github.jackpot4j.core.Jackpot;
 import io.github.jackpot4j.core.JackpotBatch;
 import io.github.jackpot4j.core.JackpotConfig;
 import io.github.jackpot4j.core.JackpotResult;
+import io.github.jackpot4j.core.RejectionUniforms;
 
 import java.util.concurrent.TimeUnit;
 
@@ -19,19 +20,22 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The fused core on one generated batch (MATH.md §3-§7, default configuration): sequential,
- * parallel, input validation alone, and a streaming read of every input once (the one-pass bound
- * that each result is compared with in docs/benchmarks.md).
+ * The same Jackpot computation (MATH.md §3-§7, default configuration) on one generated batch, four
+ * ways: the fused core sequential and parallel, op by op with ND4J, op by op with DJL's PyTorch
+ * engine on the CPU; plus input validation alone and a streaming read of every input once (the
+ * one-pass bound that each result is compared with in docs/benchmarks.md).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-Dai.djl.offline=true",
+    "-Dorg.bytedeco.javacpp.maxbytes=8G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=16G"})
 public class CoreBenchmark {
     /** Tokens N = B·T. */
     @Param({"4096", "65536", "524288"})
@@ -45,6 +49,8 @@ public class CoreBenchmark {
     private JackpotBatch batch;
     private JackpotConfig config;
     private JackpotResult out;
+    private Nd4jOpByOp nd4j;
+    private DjlOpByOp djl;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -52,6 +58,27 @@ public class CoreBenchmark {
         batch = data.toBatch();
         config = JackpotConfig.builder().topK(k).build();
         out = JackpotResult.allocate(batch.batchSize(), batch.length());
+        float[] uniforms = RejectionUniforms.fill(config.seed(), 0, batch.batchSize(), batch.length(),
+                new float[tokens]);
+        nd4j = new Nd4jOpByOp(data, uniforms);
+        djl = new DjlOpByOp(data, uniforms);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        djl.close();
+    }
+
+    /** The same math op by op with ND4J (see {@link Nd4jOpByOp}). */
+    @Benchmark
+    public double nd4jOpByOp() {
+        return nd4j.loss(config);
+    }
+
+    /** The same math op by op with DJL's PyTorch engine on the CPU (see {@link DjlOpByOp}). */
+    @Benchmark
+    public double djlOpByOp() {
+        return djl.loss(config);
     }
 
     /** The whole computation on the calling thread, into a preallocated result. */

@@ -30,7 +30,7 @@ class BenchmarksRunTest {
                 .shouldFailOnError(true)
                 .build();
         Collection<RunResult> results = new Runner(options).run();
-        assertEquals(4, results.size(), "fusedSequential, fusedParallel, validate, onePassRead");
+        assertEquals(6, results.size(), "fusedSequential, fusedParallel, nd4jOpByOp, djlOpByOp, validate, onePassRead");
         for (RunResult r : results) {
             double score = r.getPrimaryResult().getScore();
             assertTrue(Double.isFinite(score) && score > 0, r.getParams().getBenchmark() + " scored " + score);

@@ -69,9 +69,11 @@ final class DjlChecks {
         }
     }
 
+    /** Ids in [0, vocab); {@code vocab = Long.MAX_VALUE} means unknown (then only negatives are errors). */
     static void ids(String name, NDArray ids, long vocab) {
+        boolean known = vocab != Long.MAX_VALUE;
         try (NDArray low = ids.lt(0);
-             NDArray high = ids.gte(vocab);
+             NDArray high = known ? ids.gte(vocab) : ids.lt(0);
              NDArray bad = low.logicalOr(high)) {
             if (any(bad)) {
                 long id;
@@ -79,7 +81,7 @@ final class DjlChecks {
                     id = l.toLongArray()[firstFlat(bad)];
                 }
                 throw new IllegalArgumentException(name + firstIndex(bad) + " = " + id
-                        + " is outside the vocabulary [0, " + vocab + ")");
+                        + " is outside the vocabulary [0, " + (known ? String.valueOf(vocab) : "V") + ")");
             }
         }
     }
