@@ -176,10 +176,6 @@ public final class JackpotDjl {
     }
 
     private static void checkRollout(JackpotConfig config, RolloutBatch rollout, Shape tokens, long vocab) {
-        if (config.budgetMode()) {
-            throw new IllegalArgumentException("jackpot_target_acceptance (budget mode) is not computed on the device:"
-                    + " solve λ with io.github.jackpot4j.core.Jackpot.solveLambda and use config.withLambda(λ)");
-        }
         DjlChecks.shape("token_ids", rollout.tokenIds, tokens);
         DjlChecks.integer("token_ids", rollout.tokenIds);
         DjlChecks.shape("old_log_probs", rollout.oldLogProbs, tokens);
@@ -252,15 +248,15 @@ public final class JackpotDjl {
                                              NDArray rolloutAtTarget, RolloutSide r, RolloutBatch rollout,
                                              BatchStatistics global) {
         Shape tokens = logProbs.getShape();
-        double lambda = config.lambda();
         boolean useJackpot = config.useJackpot();
         NDArray valid = responseMask(rollout, sub, tokens);
         NDArray oldLp = rollout.oldLogProbs.toType(DataType.FLOAT32, false);
         NDArray advantages = rollout.advantages.toType(DataType.FLOAT32, false);
         NDArray targetLp = config.target() == Target.LATEST ? logProbs.stopGradient() : oldLp;
 
-        // §3 acceptance and the rejection mask
+        // §3 acceptance and the rejection mask (§9: λ solved on the device in budget mode)
         NDArray delta = DjlMath.logRatio(targetLp, r.logProbs);
+        double lambda = config.budgetMode() ? DjlBudget.solve(config, delta, valid) : config.lambda();
         NDArray ratio = delta.exp();
         NDArray acceptance = ratio.div((float) lambda).minimum(1f);
         NDArray accept = useJackpot

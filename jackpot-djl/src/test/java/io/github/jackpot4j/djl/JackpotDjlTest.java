@@ -332,4 +332,23 @@ class JackpotDjlTest {
             }
         }
     }
+
+    @Test
+    void budgetModeSolvesLambdaOnTheDeviceLikeTheCore() {
+        for (double target : new double[] {0.3, 0.6, 0.9, 1.0}) {
+            DjlFixture f = new DjlFixture(31L, 3, 6, 14, 3, 1.2);
+            JackpotConfig config = JackpotConfig.builder().topK(3).targetAcceptance(target).build();
+            try (NDManager m = manager.newSubManager()) {
+                f.readTargetFromEngine(m);
+                double expected = Jackpot.solveLambda(config, f.coreBatch(0));
+                JackpotLossOutput out = JackpotDjl.policyLoss(config, f.policyLogits(m), f.rollout(m).build());
+                double lambda = out.metrics().get("jackpot/lambda");
+                // float32 Δ on the device vs the core's double: λ agrees to ~1e-5 relative
+                assertEquals(expected, lambda, 2e-5 * expected, "target acceptance " + target);
+                if (target < 1.0) {
+                    assertEquals(target, out.metrics().get("jackpot/expected_acceptance"), 1e-4);
+                }
+            }
+        }
+    }
 }
