@@ -351,4 +351,25 @@ class JackpotDjlTest {
             }
         }
     }
+
+    @Test
+    void asADjlLossItGivesThePolicyLoss() {
+        DjlFixture f = new DjlFixture(37L, 2, 5, 12, 3, 1.0);
+        JackpotConfig config = JackpotConfig.builder().topK(3).build();
+        try (NDManager m = manager.newSubManager()) {
+            Shape tok = new Shape(2, 5);
+            Shape lists = new Shape(2, 5, 3);
+            ai.djl.ndarray.NDList labels = new ai.djl.ndarray.NDList(m.create(f.tokens, tok), m.create(f.oldLogProbs, tok),
+                    m.create(f.advantages, tok), m.create(f.mask, tok), m.create(f.rolloutLogProbs, tok),
+                    m.create(f.rolloutTopIds, lists), m.create(f.rolloutTopLogProbs, lists));
+            JackpotDjlLoss loss = new JackpotDjlLoss(config);
+            assertEquals("jackpot", loss.getName());
+            float viaLoss = loss.evaluate(labels, new ai.djl.ndarray.NDList(f.policyLogits(m))).getFloat();
+            float direct = JackpotDjl.policyLoss(config, f.policyLogits(m), f.rollout(m).build()).loss().getFloat();
+            assertEquals(direct, viaLoss, 0f);
+            assertTrue(loss.lastOutput().metrics().containsKey("jackpot/kappa"));
+            assertThrows(IllegalArgumentException.class,
+                    () -> loss.evaluate(new ai.djl.ndarray.NDList(labels.get(0)), new ai.djl.ndarray.NDList(f.policyLogits(m))));
+        }
+    }
 }
