@@ -19,6 +19,17 @@ final class DjlMath {
     private DjlMath() {
     }
 
+    /**
+     * float32 of an input that may carry gradient. {@code toType} detaches the result from autograd,
+     * so half-precision inputs are upcast by adding float32 zeros (type promotion keeps the gradient).
+     */
+    static NDArray toFloat32(NDArray a) {
+        if (a.getDataType() == DataType.FLOAT32) {
+            return a;
+        }
+        return a.add(a.getManager().zeros(a.getShape(), DataType.FLOAT32, a.getDevice()));
+    }
+
     /** x − y with (−∞) − (−∞) = 0 (the only NaN a difference of legal log-probs can produce). */
     static NDArray logRatio(NDArray x, NDArray y) {
         NDArray d = x.sub(y);

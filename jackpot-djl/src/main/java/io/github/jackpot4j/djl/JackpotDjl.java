@@ -83,7 +83,7 @@ public final class JackpotDjl {
             long vocab = logitShape.get(2);
             checkRollout(config, rollout, tokens, vocab);
             DjlChecks.noNaN("policy_logits", policyLogits);
-            NDArray logp = policyLogits.toType(DataType.FLOAT32, false).logSoftmax(-1);
+            NDArray logp = DjlMath.toFloat32(policyLogits).logSoftmax(-1);
             NDArray ids = rollout.tokenIds.toType(DataType.INT64, false);
             NDArray logProbs = logp.gather(ids.expandDims(-1), -1).squeeze(-1);
             NDArray target = logp.stopGradient();
@@ -141,7 +141,7 @@ public final class JackpotDjl {
                 DjlChecks.shape("rollout_log_probs_at_target_topk", target.rolloutLogProbsAtTargetTopK, lists);
                 DjlChecks.logProbs("rollout_log_probs_at_target_topk", rolloutAtTarget);
             }
-            return compute(config, caller, sub, logProbs.toType(DataType.FLOAT32, false), targetIds,
+            return compute(config, caller, sub, DjlMath.toFloat32(logProbs), targetIds,
                     target.logProbs.toType(DataType.FLOAT32, false),
                     target.logProbsAtRolloutTopK.toType(DataType.FLOAT32, false), rolloutAtTarget, r, rollout, global);
         }
@@ -437,7 +437,7 @@ public final class JackpotDjl {
             Shape tokens = new Shape(shape.get(0), shape.get(1));
             NDArray valid = responseMask(rollout, sub, tokens);
             NDArray policy = policyLogits.toType(DataType.FLOAT32, false).logSoftmax(-1).stopGradient();
-            NDArray actor = actorLogits.toType(DataType.FLOAT32, false).logSoftmax(-1);
+            NDArray actor = DjlMath.toFloat32(actorLogits).logSoftmax(-1);
             NDArray kl = divergence == Divergence.FORWARD
                     ? policy.exp().mul(policy.sub(actor)).sum(new int[] {-1})
                     : actor.exp().mul(actor.sub(policy)).sum(new int[] {-1});

@@ -261,9 +261,20 @@ class JackpotDjlTest {
         JackpotConfig config = JackpotConfig.builder().topK(2).build();
         try (NDManager m = manager.newSubManager()) {
             NDArray half = f.policyLogits(m).toType(ai.djl.ndarray.types.DataType.FLOAT16, false);
-            JackpotLossOutput out = JackpotDjl.policyLoss(config, half, f.rollout(m).build());
-            assertEquals(ai.djl.ndarray.types.DataType.FLOAT32, out.loss().getDataType());
-            assertTrue(Float.isFinite(out.loss().getFloat()));
+            half.setRequiresGradient(true);
+            try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                JackpotLossOutput out = JackpotDjl.policyLoss(config, half, f.rollout(m).build());
+                assertEquals(ai.djl.ndarray.types.DataType.FLOAT32, out.loss().getDataType());
+                assertTrue(Float.isFinite(out.loss().getFloat()));
+                gc.backward(out.loss());
+            }
+            // the gradient must reach the half-precision logits (a detaching cast would leave it zero)
+            float[] grad = half.getGradient().toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+            double norm = 0;
+            for (float g : grad) {
+                norm += Math.abs(g);
+            }
+            assertTrue(norm > 0, "no gradient reached the float16 logits");
         }
     }
 
