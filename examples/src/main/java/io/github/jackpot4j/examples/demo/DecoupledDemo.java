@@ -32,10 +32,18 @@ public final class DecoupledDemo {
     static final List<String> MISMATCH_METHODS = List.of("on-policy", "off-policy", "tis", "no-clip", "jackpot");
     static final List<String> STALE_METHODS = List.of("ppo", "no-clip", "jackpot", "jackpot-no-clip");
 
+    /** The distillation controller's KL(actor ‖ policy) target and weight bounds (MATH.md §8, DistillationController). */
+    static final double CONTROLLER_TARGET_KL = 0.05;
+    static final double CONTROLLER_MIN = 0.01;
+    static final double CONTROLLER_MAX = 10.0;
+    static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
+
     static final String HELP = String.join("\n",
             "usage: jackpot demo [--scenario mismatch|stale] [--steps N] [--seeds N | --seed S] [--methods a,b,...]",
             "                    [--out DIR] [--lambda-distill X | --distill-controller] [--prompts P] [--group G]",
-            "                    [--lr X] [--staleness S] [--no-progress]",
+            "                    [--lr X] [--staleness S] [--epochs E] [--jackpot-lambda X] [--actor-hidden H]",
+            "                    [--policy-hidden H] [--warmup-actor N] [--warmup-policy N] [--joint-baselines]",
+            "                    [--no-progress]",
             "Trains a small policy on the reverse-the-digits task. Scenario 'mismatch' (default): every rollout",
             "comes from a smaller actor model; methods on-policy (the policy samples its own rollouts: the",
             "ceiling), off-policy (plain PPO on actor rollouts), tis, no-clip, jackpot (OBRS weights + the joint",
@@ -53,7 +61,14 @@ public final class DecoupledDemo {
             "  --staleness S          stale scenario: steps per rollout batch (default 8)",
             "  --epochs E             mismatch scenario: updates per rollout batch (default 2)",
             "  --jackpot-lambda X     the OBRS budget lambda of the jackpot methods (default 1.0)",
-            "  --no-progress          no progress bar");
+            "  --actor-hidden H       hidden units of the actor's single layer (default 12): the actor-policy gap",
+            "  --policy-hidden H      hidden units of each of the policy's two layers (default 64)",
+            "  --warmup-actor N       supervised warm-up steps of the actor (default 60)",
+            "  --warmup-policy N      supervised warm-up steps of the policy (default 15)",
+            "  --joint-baselines      off-policy, tis and no-clip also train the actor with the joint objective",
+            "                         (actor PPO + lambda_distill * distillation), as jackpot does; default: frozen actor",
+            "  --no-progress          no progress bar",
+            "PyTorch runs on 1 intra-op thread unless -Dai.djl.pytorch.num_threads=N is given (reproducible CSVs).");
 
     /** Parsed options. */
     static final class Options {
@@ -74,12 +89,16 @@ public final class DecoupledDemo {
         int k = 5;
         int epochs = 2;
         double jackpotLambda = 1.0;
+        int actorHidden = 12;
+        int policyHidden = 64;
+        boolean jointBaselines;
     }
 
     /** One step's record (a CSV row). */
     record Record(int step, double reward, double rolloutReward, double klPolicyActor, double klActorPolicy, double acceptance,
                   double kappa, double weightMean, double weightMax, double clipFraction, double policyLoss,
-                  double actorLoss, double distillLoss, double lambdaDistill) {
+                  double actorLoss, double distillLoss, double lambdaDistill, double obrsClipFraction,
+                  double residualClipFraction) {
     }
 
     private DecoupledDemo() {
@@ -97,6 +116,11 @@ public final class DecoupledDemo {
         if (o == null) {
             out.println(HELP);
             return 0;
+        }
+        // one intra-op thread unless the user chose otherwise: the models are tiny, and a fixed thread count
+        // keeps PyTorch's reductions in one order, which "same seed, same CSV" needs (read at engine start)
+        if (System.getProperty(THREADS_PROPERTY) == null) {
+            System.setProperty(THREADS_PROPERTY, "1");
         }
         try {
             long start = System.nanoTime();
@@ -136,7 +160,7 @@ public final class DecoupledDemo {
                     }
                     break;
                 }
-                case "--seed": o.seeds = new long[] {number(argv, ++i, a).longValue()}; break;
+                case "--seed": o.seeds = new long[] {wholeNumber(argv, ++i, a)}; break;
                 case "--methods": methods = value(argv, ++i, a); break;
                 case "--out": o.out = Path.of(value(argv, ++i, a)); break;
                 case "--lambda-distill": o.lambdaDistill = nonNegative(argv, ++i, a); break;
@@ -148,6 +172,11 @@ public final class DecoupledDemo {
                 case "--no-progress": o.progress = false; break;
                 case "--epochs": o.epochs = positive(argv, ++i, a); break;
                 case "--jackpot-lambda": o.jackpotLambda = nonNegative(argv, ++i, a); break;
+                case "--actor-hidden": o.actorHidden = positive(argv, ++i, a); break;
+                case "--policy-hidden": o.policyHidden = positive(argv, ++i, a); break;
+                case "--warmup-actor": o.warmupActor = count(argv, ++i, a); break;
+                case "--warmup-policy": o.warmupPolicy = count(argv, ++i, a); break;
+                case "--joint-baselines": o.jointBaselines = true; break;
                 default: throw new IllegalArgumentException("unknown argument '" + a + "'");
             }
         }
@@ -166,6 +195,13 @@ public final class DecoupledDemo {
                         + o.scenario + ")");
             }
         }
+        if (!(o.jackpotLambda > 0)) {
+            throw new IllegalArgumentException("--jackpot-lambda = " + o.jackpotLambda + " must be > 0");
+        }
+        if (o.controller && (o.lambdaDistill < CONTROLLER_MIN || o.lambdaDistill > CONTROLLER_MAX)) {
+            throw new IllegalArgumentException("--lambda-distill = " + o.lambdaDistill + " is the controller's starting"
+                    + " weight with --distill-controller and must lie in [" + CONTROLLER_MIN + ", " + CONTROLLER_MAX + "]");
+        }
         if (o.group < 2) {
             throw new IllegalArgumentException("--group must be >= 2 (GRPO compares samples of one prompt)");
         }
@@ -177,6 +213,15 @@ public final class DecoupledDemo {
             throw new IllegalArgumentException(name + " needs a value");
         }
         return argv[i];
+    }
+
+    private static long wholeNumber(String[] argv, int i, String name) {
+        String v = value(argv, i, name);
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(name + " = '" + v + "' is not a whole number");
+        }
     }
 
     private static Double number(String[] argv, int i, String name) {
@@ -192,6 +237,14 @@ public final class DecoupledDemo {
         double d = number(argv, i, name);
         if (d < 1 || d != Math.rint(d) || d > 1_000_000) {
             throw new IllegalArgumentException(name + " = " + argv[i] + " must be a whole number >= 1");
+        }
+        return (int) d;
+    }
+
+    private static int count(String[] argv, int i, String name) {
+        double d = number(argv, i, name);
+        if (d < 0 || d != Math.rint(d) || d > 1_000_000) {
+            throw new IllegalArgumentException(name + " = " + argv[i] + " must be a whole number >= 0");
         }
         return (int) d;
     }
@@ -233,10 +286,13 @@ public final class DecoupledDemo {
         int totalSteps = stale ? o.steps * o.staleness : o.steps;
         List<Record> records = new ArrayList<>();
         JackpotConfig config = config(method, o.k, seed, o.jackpotLambda);
-        DistillationController controller = new DistillationController(0.05, o.lambdaDistill, 0.01, 10.0, 0.3, 0.5);
-        DistillationController.State control = controller.initial();
-        try (TinyLm policy = new TinyLm("policy", 64, 2, o.lr);
-             TinyLm actor = new TinyLm("actor", 12, 1, o.lr)) {
+        // the controller exists only when asked for: a fixed λ_distill may be 0 (no distillation), below its bounds
+        DistillationController controller = o.controller
+                ? new DistillationController(CONTROLLER_TARGET_KL, o.lambdaDistill, CONTROLLER_MIN, CONTROLLER_MAX, 0.3, 0.5)
+                : null;
+        DistillationController.State control = controller != null ? controller.initial() : null;
+        try (TinyLm policy = new TinyLm("policy", o.policyHidden, 2, o.lr);
+             TinyLm actor = new TinyLm("actor", o.actorHidden, 1, o.lr)) {
             // warm-up: both models learn a little of the task, the actor more than the policy, so the
             // actor's rollouts are useful but distributed differently (the paper's cheap rollout model)
             for (int i = 0; i < o.warmupActor; i++) {
@@ -271,14 +327,16 @@ public final class DecoupledDemo {
                         DemoStep.Batch b = DemoStep.batch(prompts, responses, o.group, generator, policy, o.k);
                         double klPa = DemoStep.kl(policy, actor, b);
                         double klAp = DemoStep.kl(actor, policy, b);
-                        boolean joint = method.equals("jackpot");
-                        double lambda = control.weight();
+                        // jackpot trains the actor with the joint objective (MATH.md §8); with --joint-baselines the
+                        // other actor-rollout methods do too, so only the policy's correction differs between them
+                        boolean joint = method.equals("jackpot") || (o.jointBaselines && !method.equals("on-policy"));
+                        double lambda = control != null ? control.weight() : o.lambdaDistill;
                         DemoStep.Stats st = null;
                         for (int e = 0; e < o.epochs; e++) { // the same rollouts and anchor, several updates (PPO epochs)
                             st = DemoStep.update(config, policy, joint ? actor : null, lambda, b, o.k, sequence);
                         }
                         sequence += batchSize;
-                        if (joint && o.controller) {
+                        if (joint && controller != null) {
                             control = controller.update(control, klAp);
                         }
                         records.add(record(step, evaluate(policy, batchSize, rng), b, st, klPa, klAp, joint ? lambda : 0));
@@ -319,7 +377,8 @@ public final class DecoupledDemo {
             reward += r;
         }
         return new Record(step, policyReward, reward / b.rewards.length, klPa, klAp, s.acceptance, s.kappa, s.weightMean, s.weightMax,
-                s.clipFraction, s.policyLoss, s.actorLoss, s.distillLoss, lambda);
+                s.clipFraction, s.policyLoss, s.actorLoss, s.distillLoss, lambda, s.obrsClipFraction,
+                s.residualClipFraction);
     }
 
     static DemoStep.Batch slice(DemoStep.Batch big, int from, int size) {
@@ -339,13 +398,13 @@ public final class DecoupledDemo {
 
     static void writeCsv(Path file, List<Record> records) throws IOException {
         try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            w.write("step,policy_reward,rollout_reward,kl_policy_actor,kl_actor_policy,acceptance,kappa,weight_mean,weight_max,clip_fraction,"
-                    + "policy_loss,actor_loss,distill_loss,lambda_distill\n");
+            w.write("step,policy_reward,rollout_reward,kl_policy_actor,kl_actor_policy,acceptance,kappa,weight_mean,weight_max,pg_clipfrac,"
+                    + "policy_loss,actor_loss,distill_loss,lambda_distill,obrs_clip_frac,residual_clip_frac\n");
             for (Record r : records) {
-                w.write(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f%n",
+                w.write(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f%n",
                         r.step(), r.reward(), r.rolloutReward(), r.klPolicyActor(), r.klActorPolicy(), r.acceptance(), r.kappa(),
                         r.weightMean(), r.weightMax(), r.clipFraction(), r.policyLoss(), r.actorLoss(), r.distillLoss(),
-                        r.lambdaDistill()));
+                        r.lambdaDistill(), r.obrsClipFraction(), r.residualClipFraction()));
             }
         }
     }

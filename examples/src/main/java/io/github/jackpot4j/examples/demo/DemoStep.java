@@ -43,6 +43,8 @@ final class DemoStep {
         double weightMean = 1;
         double weightMax = 1;
         double clipFraction;
+        double obrsClipFraction;
+        double residualClipFraction;
     }
 
     private DemoStep() {
@@ -133,6 +135,8 @@ final class DemoStep {
                 s.weightMean = out.metrics().get("jackpot/weight_mean");
                 s.weightMax = out.metrics().get("jackpot/weight_max");
                 s.clipFraction = out.metrics().get("actor/pg_clipfrac");
+                s.obrsClipFraction = out.metrics().get("jackpot/obrs_clip_frac");
+                s.residualClipFraction = out.metrics().get("jackpot/residual_clip_frac");
             }
         }
         policy.step();

@@ -60,6 +60,24 @@ public final class TinyLm implements AutoCloseable {
         return n;
     }
 
+    /** A copy of every parameter's current gradient, concatenated in block order (for tests). */
+    float[] gradients() {
+        java.util.List<float[]> parts = new java.util.ArrayList<>();
+        int n = 0;
+        for (Pair<String, Parameter> p : model.getBlock().getParameters()) {
+            float[] g = p.getValue().getArray().getGradient().toFloatArray();
+            parts.add(g);
+            n += g.length;
+        }
+        float[] all = new float[n];
+        int at = 0;
+        for (float[] g : parts) {
+            System.arraycopy(g, 0, all, at, g.length);
+            at += g.length;
+        }
+        return all;
+    }
+
     NDManager manager() {
         return trainer.getManager();
     }

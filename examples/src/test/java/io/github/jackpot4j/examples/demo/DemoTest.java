@@ -64,6 +64,54 @@ class DemoTest {
     }
 
     @Test
+    void withTheActorEqualToThePolicyTheJackpotGradientIsTheHandWrittenPpoGradient() {
+        // The same identity as above, checked on what training uses: the parameter gradients. The
+        // reference is plain PPO written here with DJL ops, independently of the library and of
+        // DemoStep: ρ = 1 and r = exp(ℓ_new − SG ℓ_new) = 1 (no clip active), seq-mean-token-mean,
+        // so the loss is −(1/S)·Σ_s (1/T)·Σ_t Â_{s,t}·r_{s,t}. A wrong gather index, sign, mask or
+        // aggregation in the wiring changes the gradient.
+        TinyLm.seed(11);
+        try (TinyLm policy = new TinyLm("policy", 16, 1, 0.01)) {
+            SplittableRandom rng = new SplittableRandom(11);
+            int[][] prompts = ReverseTask.prompts(8, rng);
+            int[][] responses = policy.generate(prompts, rng);
+            int k = ReverseTask.VOCAB;
+            DemoStep.Batch b = DemoStep.batch(prompts, responses, 4, policy, policy, k);
+            float[] viaJackpot;
+            float[] viaHand;
+            try (NDManager m = policy.manager().newSubManager()) {
+                RolloutBatch rollout = DemoStep.rollout(m, b, k, 0);
+                try (var gc = policy.newGradientCollector()) {
+                    gc.zeroGradients(); // PyTorch accumulates .grad; only the optimizer's step clears it
+                    NDArray logits = policy.logits(m, prompts, responses, true);
+                    gc.backward(JackpotDjl.policyLoss(DecoupledDemo.config("jackpot", k, 1), logits, rollout).loss());
+                }
+                viaJackpot = policy.gradients();
+                try (var gc = policy.newGradientCollector()) {
+                    gc.zeroGradients(); // PyTorch accumulates .grad; only the optimizer's step clears it
+                    NDArray logits = policy.logits(m, prompts, responses, true);
+                    NDArray logProbs = logits.logSoftmax(-1).gather(DemoStep.tokenIds(m, responses).expandDims(-1), -1)
+                            .squeeze(-1);
+                    NDArray ratio = logProbs.sub(logProbs.stopGradient()).exp();
+                    NDArray advantages = m.create(b.advantages, logProbs.getShape());
+                    NDArray loss = advantages.mul(ratio).sum().neg().div((float) (prompts.length * ReverseTask.LENGTH));
+                    gc.backward(loss);
+                }
+                viaHand = policy.gradients();
+            }
+            assertEquals(viaHand.length, viaJackpot.length);
+            double norm = 0;
+            for (int i = 0; i < viaHand.length; i++) {
+                norm = Math.max(norm, Math.abs(viaHand[i]));
+            }
+            assertTrue(norm > 1e-4, "the reference gradient must not vanish: " + norm);
+            for (int i = 0; i < viaHand.length; i++) {
+                assertEquals(viaHand[i], viaJackpot[i], 1e-6 + 1e-4 * norm, "parameter gradient " + i);
+            }
+        }
+    }
+
+    @Test
     void everyMethodRunsTwoStepsAndWritesItsCsv() throws IOException {
         for (String scenario : new String[] {"mismatch", "stale"}) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -92,6 +140,29 @@ class DemoTest {
     }
 
     @Test
+    void fixedZeroDistillationWeightAndJointBaselinesRun() throws IOException {
+        // λ_distill = 0 is a legal fixed weight (no distillation); --joint-baselines trains the actor in every
+        // actor-rollout method, so the distillation KL (computed even at weight 0) is recorded for off-policy too
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = JackpotCommand.run(new String[] {"demo", "--steps", "2", "--seed", "4", "--prompts", "2", "--group",
+            "2", "--methods", "off-policy,jackpot", "--lambda-distill", "0", "--joint-baselines", "--actor-hidden", "4",
+            "--no-progress", "--out", dir.toString()}, new PrintStream(new ByteArrayOutputStream()),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
+        for (String method : new String[] {"off-policy", "jackpot"}) {
+            List<String> lines = Files.readAllLines(dir.resolve("mismatch-" + method + "-seed4.csv"));
+            String[] header = lines.get(0).split(",");
+            assertEquals("lambda_distill", header[13]);
+            assertEquals(16, header.length);
+            for (String line : lines.subList(1, lines.size())) {
+                String[] cells = line.split(",");
+                assertEquals(0.0, Double.parseDouble(cells[13]), 0.0, line);
+                assertTrue(Double.parseDouble(cells[12]) > 0.0, "the distillation KL is measured: " + line);
+            }
+        }
+    }
+
+    @Test
     void sameSeedSameCsv() throws IOException {
         String[] args = {"demo", "--methods", "jackpot,tis", "--steps", "3", "--seed", "3", "--prompts", "2", "--group",
             "2", "--no-progress", "--out"};
@@ -108,7 +179,9 @@ class DemoTest {
     @Test
     void badFlagsGiveOneLineAndExitTwo() {
         for (String[] bad : new String[][] {{"demo", "--steps", "0"}, {"demo", "--methods", "magic"},
-                {"demo", "--scenario", "weird"}, {"demo", "--frobnicate"}, {"demo", "--lr", "abc"}}) {
+                {"demo", "--scenario", "weird"}, {"demo", "--frobnicate"}, {"demo", "--lr", "abc"},
+                {"demo", "--jackpot-lambda", "0"}, {"demo", "--seed", "1.5"}, {"demo", "--actor-hidden", "0"},
+                {"demo", "--distill-controller", "--lambda-distill", "0"}, {"demo", "--warmup-actor", "-1"}}) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             int status = JackpotCommand.run(bad, new PrintStream(new ByteArrayOutputStream()),
                     new PrintStream(err, true, StandardCharsets.UTF_8));
