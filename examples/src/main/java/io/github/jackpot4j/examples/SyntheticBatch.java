@@ -95,7 +95,7 @@ final class SyntheticBatch {
     }
 
     JackpotBatch toBatch() {
-        return JackpotBatch.builder(batchSize, length, k)
+        return JackpotBatch.builder(batchSize, length, k).step(0)
                 .responseMask(responseMask)
                 .rolloutLogProbs(rolloutLogProbs)
                 .oldLogProbs(oldLogProbs)

@@ -91,7 +91,7 @@ public final class BenchmarkBatch {
 
     /** The core's view of this batch (validated). */
     public JackpotBatch toBatch() {
-        return JackpotBatch.builder(batchSize, length, k)
+        return JackpotBatch.builder(batchSize, length, k).step(0)
                 .vocabSize(VOCAB)
                 .responseMask(responseMask)
                 .rolloutLogProbs(rolloutLogProbs)

@@ -58,7 +58,7 @@ public class CoreBenchmark {
         batch = data.toBatch();
         config = JackpotConfig.builder().topK(k).build();
         out = JackpotResult.allocate(batch.batchSize(), batch.length());
-        float[] uniforms = RejectionUniforms.fill(config.seed(), 0, batch.batchSize(), batch.length(),
+        float[] uniforms = RejectionUniforms.fill(config.seed(), 0, 0, batch.batchSize(), batch.length(),
                 new float[tokens]);
         nd4j = new Nd4jOpByOp(data, uniforms);
         djl = new DjlOpByOp(data, uniforms);

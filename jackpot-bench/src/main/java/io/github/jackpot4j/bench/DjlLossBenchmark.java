@@ -79,7 +79,7 @@ public class DjlLossBenchmark {
         }
         advantages = manager.create(adv, new Shape(b, t));
         mask = manager.ones(new Shape(b, t));
-        rollout = RolloutBatch.builder().tokenIds(tokenIds).oldLogProbs(oldLogProbs).advantages(advantages)
+        rollout = RolloutBatch.builder().step(0).tokenIds(tokenIds).oldLogProbs(oldLogProbs).advantages(advantages)
                 .responseMask(mask).cachedRollout(rolloutLp, top.get(1), top.get(0)).build();
         config = JackpotConfig.builder().topK(k).build();
     }

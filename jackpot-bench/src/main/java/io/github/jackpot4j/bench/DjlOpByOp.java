@@ -33,7 +33,7 @@ public final class DjlOpByOp implements AutoCloseable {
         logProbs = manager.create(d.logProbs, tok);
         target = new TargetTopK(manager.create(d.targetIds, lists), manager.create(d.targetTopLogProbs, lists),
                 manager.create(d.targetAtRollout, lists), manager.create(d.rolloutAtTarget, lists));
-        rollout = RolloutBatch.builder()
+        rollout = RolloutBatch.builder().step(0)
                 .tokenIds(manager.create(tokens, tok))
                 .oldLogProbs(manager.create(d.oldLogProbs, tok))
                 .advantages(manager.create(d.advantages, tok))

@@ -18,7 +18,7 @@ class OpByOpAgreementTest {
             JackpotBatch batch = data.toBatch();
             JackpotConfig config = JackpotConfig.builder().topK(k).build();
             double core = Jackpot.compute(config, batch).loss();
-            float[] u = RejectionUniforms.fill(config.seed(), 0, batch.batchSize(), batch.length(), new float[2048]);
+            float[] u = RejectionUniforms.fill(config.seed(), 0, 0, batch.batchSize(), batch.length(), new float[2048]);
             double nd4j = new Nd4jOpByOp(data, u).loss(config);
             double djl;
             try (DjlOpByOp d = new DjlOpByOp(data, u)) {

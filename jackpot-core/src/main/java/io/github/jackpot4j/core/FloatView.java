@@ -19,8 +19,14 @@ public final class FloatView {
     private final int offset;
     private final int[] shape;
     private final int size;
+    private final Object owner;
 
     private FloatView(float[] array, FloatBuffer buffer, int offset, int[] shape) {
+        this(array, buffer, offset, shape, null);
+    }
+
+    private FloatView(float[] array, FloatBuffer buffer, int offset, int[] shape, Object owner) {
+        this.owner = owner;
         this.array = array;
         this.buffer = buffer;
         this.offset = offset;
@@ -57,6 +63,21 @@ public final class FloatView {
     /** A view of a buffer starting at index 0. */
     public static FloatView of(FloatBuffer data, int... shape) {
         return of(data, 0, shape);
+    }
+
+    /**
+     * This view, holding a strong reference to {@code owner} (for example the {@code INDArray} whose
+     * native memory the buffer reads): as long as the view — or a batch built from it — is reachable,
+     * so is the owner, so its memory cannot be freed under the view by a garbage collection. A NIO
+     * buffer over native memory does not by itself keep the memory's owner alive.
+     */
+    public FloatView keepingAlive(Object owner) {
+        return new FloatView(array, buffer, offset, shape, owner);
+    }
+
+    /** The object this view keeps alive ({@link #keepingAlive}), or null. */
+    Object owner() {
+        return owner;
     }
 
     /** The element at a flat row-major index in {@code [0, size())}. */

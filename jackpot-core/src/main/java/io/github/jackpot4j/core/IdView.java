@@ -20,6 +20,23 @@ public final class IdView {
     private final int offset;
     private final int[] shape;
     private final int size;
+    private Object owner;
+
+    /**
+     * This view, holding a strong reference to {@code owner} (for example the {@code INDArray} whose
+     * native memory the buffer reads), so the owner's memory cannot be freed under the view; see
+     * {@link FloatView#keepingAlive(Object)}.
+     */
+    public IdView keepingAlive(Object owner) {
+        IdView v = new IdView(ints, longs, intBuffer, longBuffer, offset, shape);
+        v.owner = owner;
+        return v;
+    }
+
+    /** The object this view keeps alive ({@link #keepingAlive}), or null. */
+    Object owner() {
+        return owner;
+    }
 
     private IdView(int[] ints, long[] longs, IntBuffer intBuffer, LongBuffer longBuffer, int offset, int[] shape) {
         this.ints = ints;

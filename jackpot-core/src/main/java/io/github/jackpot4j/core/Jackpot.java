@@ -1,5 +1,7 @@
 package io.github.jackpot4j.core;
 
+import java.lang.ref.Reference;
+
 /**
  * The entry points of the core: the Jackpot loss of a batch (MATH.md §3-§7, §10), its mergeable
  * statistics (§5) and the budget solver (§9). Stateless and thread-safe.
@@ -67,6 +69,7 @@ public final class Jackpot {
             }
         }, new PolicyObjective(config));
         kernel.finish(scope);
+        Reference.reachabilityFence(batch); // its views keep their memory's owners alive (FloatView#keepingAlive)
     }
 
     /**
@@ -78,6 +81,7 @@ public final class Jackpot {
         JackpotResult scratch = JackpotResult.allocate(batch.batchSize, batch.length);
         JackpotKernel kernel = new JackpotKernel(config, batch, scratch, lambdaFor(config, null, batch));
         runAcceptance(kernel, Execution.auto(), scratch);
+        Reference.reachabilityFence(batch);
         return kernel.localStatistics();
     }
 
@@ -133,7 +137,15 @@ public final class Jackpot {
     }
 
     private static void checkFits(JackpotConfig config, JackpotBatch batch) {
-        if (!config.useJackpot() || batch.hasFullVocab()) {
+        if (!config.useJackpot()) {
+            return;
+        }
+        if (!batch.hasStep() && !batch.hasUniforms()) {
+            throw new IllegalArgumentException("step is not set: call JackpotBatch.Builder.step(trainingStep) with the"
+                    + " trainer's global step (or any counter that changes with every new batch of rollouts), so that"
+                    + " every step draws fresh rejection uniforms (MATH.md §3; docs/math.md, \"Rejection draws\")");
+        }
+        if (batch.hasFullVocab()) {
             return;
         }
         if (!batch.hasTopK()) {

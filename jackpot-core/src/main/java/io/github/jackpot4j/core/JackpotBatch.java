@@ -16,6 +16,7 @@ public final class JackpotBatch {
     final int topK;
     final int vocabSize;
     final long sequenceOffset;
+    final long step;
     final FloatView responseMask;
     final FloatView rolloutLogProbs;
     final FloatView oldLogProbs;
@@ -37,6 +38,7 @@ public final class JackpotBatch {
         topK = b.topK;
         vocabSize = b.vocabSize;
         sequenceOffset = b.sequenceOffset;
+        step = b.step;
         responseMask = b.responseMask;
         rolloutLogProbs = b.rolloutLogProbs;
         oldLogProbs = b.oldLogProbs;
@@ -86,6 +88,19 @@ public final class JackpotBatch {
     /** The global index of this batch's first sequence (for the rejection draws u_t, MATH.md §3). */
     public long sequenceOffset() {
         return sequenceOffset;
+    }
+
+    /**
+     * The training step this batch of rollouts belongs to (MATH.md §3: the rejection draws are keyed
+     * by seed, step, global sequence index and position), or −1 when none was set.
+     */
+    public long step() {
+        return step;
+    }
+
+    /** True when {@link Builder#step(long)} was called. */
+    public boolean hasStep() {
+        return step >= 0;
     }
 
     /** True when the rollout model's log-probs at the target's top-k were given. */
@@ -143,6 +158,7 @@ public final class JackpotBatch {
         private final int topK;
         private int vocabSize;
         private long sequenceOffset;
+        private long step = -1;
         private FloatView responseMask;
         private FloatView rolloutLogProbs;
         private FloatView oldLogProbs;
@@ -192,6 +208,21 @@ public final class JackpotBatch {
                 throw new IllegalArgumentException("sequence_offset = " + v + " must be >= 0");
             }
             sequenceOffset = v;
+            return this;
+        }
+
+        /**
+         * The training step (≥ 0) this batch of rollouts belongs to: the trainer's global step, or any
+         * counter that changes with every new batch. The rejection draws u_t are keyed by it (MATH.md §3),
+         * so every step draws afresh while all micro-batches of one step draw the same u_t as the whole
+         * batch. Required when the Jackpot path draws uniforms ({@code use_jackpot = true} without
+         * caller-supplied {@link #uniforms(float[])}); {@code Jackpot.compute} refuses a batch without it.
+         */
+        public Builder step(long v) {
+            if (v < 0) {
+                throw new IllegalArgumentException("step = " + v + " must be >= 0");
+            }
+            step = v;
             return this;
         }
 

@@ -53,9 +53,9 @@ final class JackpotKernel {
         final FloatView uniforms = batch.uniforms;
         final float[] acceptMask = out.acceptMask;
         final float[] zApprox = out.zApprox;
-        final long seedKey = RejectionUniforms.seedKey(config.seed());
+        final long stepKey = RejectionUniforms.stepKey(config.seed(), batch.step);
         for (int b = from; b < to; b++) {
-            final long rowKey = RejectionUniforms.rowKey(seedKey, batch.sequenceOffset + b);
+            final long rowKey = RejectionUniforms.rowKey(stepKey, batch.sequenceOffset + b);
             double valid = 0, accepted = 0, sumAcceptance = 0, sumZ = 0;
             double union = 0, rolloutMass = 0, targetMass = 0, klK1 = 0, klK3 = 0;
             for (int i = 0; i < length; i++) {

@@ -2,12 +2,14 @@ package io.github.jackpot4j.core;
 
 /**
  * The counter-based uniform draws u_t of the OBRS rejection test (MATH.md §3): token t = (b, i) is
- * accepted iff u_t &lt; a_t. u_t is a pure function of (seed, global sequence index, position), so the
- * same batch and seed give the same mask on every backend, thread count and micro-batch split.
+ * accepted iff u_t &lt; a_t. u_t is a pure function of (seed, step, global sequence index, position), so
+ * the same batch, step and seed give the same mask on every backend, thread count and micro-batch
+ * split, while every new step (a new batch of rollouts) draws afresh.
  *
  * <p>Definition (SplitMix64's finalizer {@code mix}):
  * <pre>
  *   h = mix(seed ^ 0x6A09E667F3BCC909)
+ *   h = mix(h + step * 0xC2B2AE3D27D4EB4F)
  *   h = mix(h + sequence * 0x9E3779B97F4A7C15)
  *   h = mix(h + position * 0xD1B54A32D192ED03)
  *   u = (h &gt;&gt;&gt; 40) · 2^-24            (24 bits: exactly representable as a float32)
@@ -25,13 +27,13 @@ public final class RejectionUniforms {
         return z ^ (z >>> 31);
     }
 
-    /** The per-seed key; hoisted out of loops by {@link #uniform(long, long, int)} callers. */
-    static long seedKey(long seed) {
-        return mix(seed ^ 0x6A09E667F3BCC909L);
+    /** The per-(seed, step) key; hoisted out of loops. */
+    static long stepKey(long seed, long step) {
+        return mix(mix(seed ^ 0x6A09E667F3BCC909L) + step * 0xC2B2AE3D27D4EB4FL);
     }
 
-    static long rowKey(long seedKey, long sequence) {
-        return mix(seedKey + sequence * 0x9E3779B97F4A7C15L);
+    static long rowKey(long stepKey, long sequence) {
+        return mix(stepKey + sequence * 0x9E3779B97F4A7C15L);
     }
 
     static float uniformAt(long rowKey, int position) {
@@ -39,20 +41,20 @@ public final class RejectionUniforms {
         return (h >>> 40) * 0x1.0p-24f;
     }
 
-    /** u for global sequence {@code sequence} and position {@code position} under {@code seed}; in [0, 1). */
-    public static float uniform(long seed, long sequence, int position) {
-        return uniformAt(rowKey(seedKey(seed), sequence), position);
+    /** u for global sequence {@code sequence} and position {@code position} of step {@code step} under {@code seed}; in [0, 1). */
+    public static float uniform(long seed, long step, long sequence, int position) {
+        return uniformAt(rowKey(stepKey(seed, step), sequence), position);
     }
 
     /**
-     * Fills {@code out} (row-major [B,T]) with the draws of sequences {@code sequenceOffset ..
-     * sequenceOffset+B-1}, positions 0..T-1: the array to upload to a device backend.
+     * Fills {@code out} (row-major [B,T]) with the draws of step {@code step} for sequences
+     * {@code sequenceOffset .. sequenceOffset+B-1}, positions 0..T-1: the array to upload to a device backend.
      */
-    public static float[] fill(long seed, long sequenceOffset, int batchSize, int length, float[] out) {
+    public static float[] fill(long seed, long step, long sequenceOffset, int batchSize, int length, float[] out) {
         if (out.length < batchSize * length) {
             throw new IllegalArgumentException("out has " + out.length + " elements but B*T = " + batchSize * length);
         }
-        long key = seedKey(seed);
+        long key = stepKey(seed, step);
         for (int b = 0; b < batchSize; b++) {
             long row = rowKey(key, sequenceOffset + b);
             for (int i = 0; i < length; i++) {

@@ -75,7 +75,7 @@ class AcceptancePropertiesTest {
                     RandomBatches.Generated g = RandomBatches.generate(spec);
                     JackpotConfig config = Generators.withTopK(config0, g.topK);
                     RandomBatches.TopK top = g.topK(config.target());
-                    JackpotBatch shifted = JackpotBatch.builder(g.batchSize, g.length, g.topK).vocabSize(g.vocab)
+                    JackpotBatch shifted = JackpotBatch.builder(g.batchSize, g.length, g.topK).step(0).vocabSize(g.vocab)
                             .sequenceOffset(offset).responseMask(g.responseMask).rolloutLogProbs(g.rolloutLogProbs)
                             .oldLogProbs(g.oldLogProbs).logProbs(g.logProbs).advantages(g.advantages)
                             .rolloutTopK(top.rolloutIds, top.rolloutLogProbs).targetTopK(top.targetIds, top.targetLogProbs)
@@ -93,7 +93,7 @@ class AcceptancePropertiesTest {
                                 expected = 1f;
                             } else {
                                 double a = acceptance(targetLp[t], g.rolloutLogProbs[t], r.metric(JackpotMetric.LAMBDA));
-                                expected = RejectionUniforms.uniform(config.seed(), offset + b, i) < a ? 1f : 0f;
+                                expected = RejectionUniforms.uniform(config.seed(), 0, offset + b, i) < a ? 1f : 0f;
                             }
                             final int row = b;
                             final int position = i;

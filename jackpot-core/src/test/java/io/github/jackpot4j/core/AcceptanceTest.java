@@ -98,26 +98,28 @@ class AcceptanceTest {
     }
 
     @Test
-    void uniformsAreAPureFunctionOfSeedSequenceAndPosition() {
-        assertEquals(RejectionUniforms.uniform(7, 3, 11), RejectionUniforms.uniform(7, 3, 11));
+    void uniformsAreAPureFunctionOfSeedStepSequenceAndPosition() {
+        assertEquals(RejectionUniforms.uniform(7, 5, 3, 11), RejectionUniforms.uniform(7, 5, 3, 11));
         // Changing any one coordinate gives another draw (fixed values, so this cannot flake).
-        float u = RejectionUniforms.uniform(7, 3, 11);
-        assertNotEquals(u, RejectionUniforms.uniform(8, 3, 11));
-        assertNotEquals(u, RejectionUniforms.uniform(7, 4, 11));
-        assertNotEquals(u, RejectionUniforms.uniform(7, 3, 12));
+        float u = RejectionUniforms.uniform(7, 5, 3, 11);
+        assertNotEquals(u, RejectionUniforms.uniform(8, 5, 3, 11));
+        assertNotEquals(u, RejectionUniforms.uniform(7, 6, 3, 11));
+        assertNotEquals(u, RejectionUniforms.uniform(7, 5, 4, 11));
+        assertNotEquals(u, RejectionUniforms.uniform(7, 5, 3, 12));
     }
 
     @Test
     void uniformsFollowTheDocumentedSplitMix64Definition() {
         // An independent transcription of the definition in RejectionUniforms' Javadoc, which other
         // backends (DJL, ND4J) must reproduce bit for bit.
-        long[][] keys = {{0, 0, 0}, {0, 0, 1}, {42, 7, 3}, {-1, 123456789, 4095}};
+        long[][] keys = {{0, 0, 0, 0}, {0, 0, 0, 1}, {0, 1, 0, 0}, {42, 9, 7, 3}, {-1, Long.MAX_VALUE, 123456789, 4095}};
         for (long[] key : keys) {
             long h = splitMixFinalizer(key[0] ^ 0x6A09E667F3BCC909L);
-            h = splitMixFinalizer(h + key[1] * 0x9E3779B97F4A7C15L);
-            h = splitMixFinalizer(h + key[2] * 0xD1B54A32D192ED03L);
+            h = splitMixFinalizer(h + key[1] * 0xC2B2AE3D27D4EB4FL);
+            h = splitMixFinalizer(h + key[2] * 0x9E3779B97F4A7C15L);
+            h = splitMixFinalizer(h + key[3] * 0xD1B54A32D192ED03L);
             float expected = (float) ((h >>> 40) / 16777216.0);
-            assertEquals(expected, RejectionUniforms.uniform(key[0], key[1], (int) key[2]), Arrays.toString(key));
+            assertEquals(expected, RejectionUniforms.uniform(key[0], key[1], key[2], (int) key[3]), Arrays.toString(key));
         }
     }
 
@@ -129,14 +131,14 @@ class AcceptanceTest {
 
     @Test
     void uniformsLieInTheUnitIntervalOnTheTwoToTheMinus24Grid() {
-        float[] draws = RejectionUniforms.fill(5, 100, 20, 50, new float[1000]);
+        float[] draws = RejectionUniforms.fill(5, 3, 100, 20, 50, new float[1000]);
         for (float u : draws) {
             assertTrue(u >= 0f && u < 1f, "u = " + u);
             double scaled = u * 16777216.0; // u · 2^24 must be a whole number
             assertEquals(Math.rint(scaled), scaled, 0.0, "u = " + u);
         }
-        // fill() lays the draws out row-major: element [b, i] is uniform(seed, offset + b, i)
-        assertEquals(RejectionUniforms.uniform(5, 100 + 13, 27), draws[13 * 50 + 27]);
+        // fill() lays the draws out row-major: element [b, i] is uniform(seed, step, offset + b, i)
+        assertEquals(RejectionUniforms.uniform(5, 3, 100 + 13, 27), draws[13 * 50 + 27]);
     }
 
     @Test
@@ -147,7 +149,7 @@ class AcceptanceTest {
         float[] wholeMask = Jackpot.compute(config, whole).acceptMask().clone();
         for (int b = 0; b < 4; b++) {
             for (int i = 0; i < 3; i++) {
-                float expected = RejectionUniforms.uniform(17, b, i) < 0.5f ? 1f : 0f;
+                float expected = RejectionUniforms.uniform(17, 0, b, i) < 0.5f ? 1f : 0f;
                 assertEquals(expected, wholeMask[b * 3 + i], "token [" + b + "," + i + "]");
             }
         }
@@ -157,7 +159,7 @@ class AcceptanceTest {
         assertArrayEquals(Arrays.copyOfRange(wholeMask, 6, 12), tailMask);
         // Without the offset the micro-batch would draw rows 0 and 1's u instead.
         for (int i = 0; i < 3; i++) {
-            assertNotEquals(RejectionUniforms.uniform(17, 0, i), RejectionUniforms.uniform(17, 2, i));
+            assertNotEquals(RejectionUniforms.uniform(17, 0, 0, i), RejectionUniforms.uniform(17, 0, 2, i));
         }
     }
 }

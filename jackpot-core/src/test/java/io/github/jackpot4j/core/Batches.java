@@ -135,7 +135,7 @@ final class Batches {
 
     /** The per-token inputs (and uniforms) only, for a test that writes its own top-k lists of length k. */
     JackpotBatch.Builder withTopK(int k) {
-        JackpotBatch.Builder b = JackpotBatch.builder(batchSize, length, k)
+        JackpotBatch.Builder b = JackpotBatch.builder(batchSize, length, k).step(0)
                 .responseMask(responseMask)
                 .rolloutLogProbs(rolloutLogProbs)
                 .oldLogProbs(oldLogProbs)

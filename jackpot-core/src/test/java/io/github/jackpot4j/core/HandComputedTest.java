@@ -26,7 +26,7 @@ class HandComputedTest {
      * ℓ_inf = ln .6, ℓ_new = ℓ_old = ln .3.
      */
     static JackpotBatch.Builder oneToken(float uniform) {
-        return JackpotBatch.builder(1, 1, 2)
+        return JackpotBatch.builder(1, 1, 2).step(0)
                 .rolloutLogProbs(new float[] {ln(.6)}).oldLogProbs(new float[] {ln(.3)})
                 .logProbs(new float[] {ln(.3)}).advantages(new float[] {1f})
                 .rolloutTopK(new int[] {0, 1}, new float[] {ln(.6), ln(.3)})
@@ -90,13 +90,13 @@ class HandComputedTest {
 
         @Test
         void counterBasedUniformsAreDeterministic24BitFloatsKeyedByGlobalSequence() {
-            float u = RejectionUniforms.uniform(7, 12, 3);
-            assertEquals(u, RejectionUniforms.uniform(7, 12, 3));
+            float u = RejectionUniforms.uniform(7, 2, 12, 3);
+            assertEquals(u, RejectionUniforms.uniform(7, 2, 12, 3));
             assertTrue(u >= 0f && u < 1f);
             assertEquals(0f, (u * (1 << 24)) % 1f, "a multiple of 2^-24");
-            assertTrue(u != RejectionUniforms.uniform(8, 12, 3) || u != RejectionUniforms.uniform(7, 13, 3));
+            assertTrue(u != RejectionUniforms.uniform(8, 2, 12, 3) || u != RejectionUniforms.uniform(7, 2, 13, 3));
             // row 1 of a batch starting at sequence 11 is global sequence 12
-            float[] rows = RejectionUniforms.fill(7, 11, 2, 4, new float[8]);
+            float[] rows = RejectionUniforms.fill(7, 2, 11, 2, 4, new float[8]);
             assertEquals(u, rows[4 + 3]);
         }
     }
@@ -147,7 +147,7 @@ class HandComputedTest {
         @Test
         void fullVocabularyModeIsExact() {
             // V = 3, q = (.6, .3, .1), p = (.3, .5, .2): Z = .3 + .3 + .1 = .7 (λ = 1); λ = 2: .15+.25+.1 = .5
-            JackpotBatch b = JackpotBatch.builder(1, 1).vocabSize(3)
+            JackpotBatch b = JackpotBatch.builder(1, 1).step(0).vocabSize(3)
                     .rolloutLogProbs(new float[] {ln(.6)}).oldLogProbs(new float[] {ln(.3)})
                     .logProbs(new float[] {ln(.3)}).advantages(new float[] {1f})
                     .fullVocabLogProbs(FloatView.of(new float[] {ln(.6), ln(.3), ln(.1)}, 1, 1, 3),
@@ -164,7 +164,7 @@ class HandComputedTest {
      * u = (.4, .9) accepts the first and rejects the second.
      */
     static JackpotBatch twoTokens() {
-        return JackpotBatch.builder(1, 2, 2)
+        return JackpotBatch.builder(1, 2, 2).step(0)
                 .rolloutLogProbs(new float[] {ln(.6), ln(.6)}).oldLogProbs(new float[] {ln(.3), ln(.3)})
                 .logProbs(new float[] {ln(.3), ln(.3)}).advantages(new float[] {1f, 1f})
                 .rolloutTopK(new int[] {0, 1, 0, 1}, new float[] {ln(.6), ln(.3), ln(.6), ln(.3)})
@@ -200,7 +200,7 @@ class HandComputedTest {
         @Test
         void kappaFallsBackToOneWithoutMass() {
             // every token padding: N = 0 → κ = 1
-            JackpotBatch empty = JackpotBatch.builder(1, 2, 2).responseMask(new float[] {0, 0})
+            JackpotBatch empty = JackpotBatch.builder(1, 2, 2).step(0).responseMask(new float[] {0, 0})
                     .rolloutLogProbs(new float[2]).oldLogProbs(new float[2]).logProbs(new float[2])
                     .advantages(new float[2]).rolloutTopK(new int[] {0, 1, 0, 1}, new float[4])
                     .targetTopK(new int[] {0, 1, 0, 1}, new float[4]).targetLogProbsAtRolloutTopK(new float[4])
@@ -296,7 +296,7 @@ class HandComputedTest {
     static JackpotResult objective(JackpotConfig.Builder config, double advantage, double ratio) {
         float old = ln(1e-12); // low enough that ℓ_new = ℓ_old + ln r stays a log-prob for r up to e^25
         float now = (float) (old + Math.log(ratio));
-        JackpotBatch b = JackpotBatch.builder(1, 1, 1)
+        JackpotBatch b = JackpotBatch.builder(1, 1, 1).step(0)
                 .rolloutLogProbs(new float[] {now}).oldLogProbs(new float[] {old}).logProbs(new float[] {now})
                 .advantages(new float[] {(float) advantage})
                 .rolloutTopK(new int[] {4}, new float[] {0f}).targetTopK(new int[] {4}, new float[] {0f})
@@ -385,7 +385,7 @@ class HandComputedTest {
     static JackpotBatch aggregationBatch() {
         float lp = ln(.5);
         float[] tokens = {lp, lp, lp, lp, lp, lp};
-        return JackpotBatch.builder(2, 3, 1)
+        return JackpotBatch.builder(2, 3, 1).step(0)
                 .responseMask(new float[] {1, 1, 1, 1, 1, 0})
                 .rolloutLogProbs(tokens).oldLogProbs(tokens).logProbs(tokens)
                 .advantages(new float[] {1, 1, 1, -.5f, -.5f, -.5f})
@@ -451,7 +451,7 @@ class HandComputedTest {
         @Test
         void allMaskedBatchHasZeroLossZeroGradientAndFiniteMetrics() {
             float[] six = new float[6];
-            JackpotBatch b = JackpotBatch.builder(2, 3, 1).responseMask(new float[6])
+            JackpotBatch b = JackpotBatch.builder(2, 3, 1).step(0).responseMask(new float[6])
                     .rolloutLogProbs(six).oldLogProbs(six).logProbs(six).advantages(six)
                     .rolloutTopK(new int[6], six).targetTopK(new int[6], six).targetLogProbsAtRolloutTopK(six).build();
             for (LossAggMode mode : LossAggMode.values()) {
@@ -488,7 +488,7 @@ class HandComputedTest {
         void effectiveSampleSizeOfUnequalWeights() {
             // residual TIS at x = ℓ_old/ℓ_tgt ratios 3 and 1 gives ρ = (2·w, 1·w) with equal w; both accepted
             // (λ = .25 → a = 1): ESS = (2+1)² / (2·(4+1)) = .9
-            JackpotBatch b = JackpotBatch.builder(1, 2, 2)
+            JackpotBatch b = JackpotBatch.builder(1, 2, 2).step(0)
                     .rolloutLogProbs(new float[] {ln(.6), ln(.6)}).oldLogProbs(new float[] {ln(.9), ln(.3)})
                     .logProbs(new float[] {ln(.3), ln(.3)}).advantages(new float[] {1f, 1f})
                     .rolloutTopK(new int[] {0, 1, 0, 1}, new float[] {ln(.6), ln(.3), ln(.6), ln(.3)})
@@ -521,7 +521,7 @@ class HandComputedTest {
     static JackpotBatch budgetBatch() {
         float[] rollout = {ln(.4), ln(.4), ln(.4), ln(.4)};
         float[] target = {ln(.4), ln(.4), ln(.2), ln(.1)};
-        return JackpotBatch.builder(1, 4, 1).rolloutLogProbs(rollout).oldLogProbs(target).logProbs(target)
+        return JackpotBatch.builder(1, 4, 1).step(0).rolloutLogProbs(rollout).oldLogProbs(target).logProbs(target)
                 .advantages(new float[4]).rolloutTopK(new int[4], new float[4]).targetTopK(new int[4], new float[4])
                 .targetLogProbsAtRolloutTopK(new float[4]).build();
     }

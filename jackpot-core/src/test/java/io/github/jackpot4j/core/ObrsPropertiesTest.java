@@ -117,7 +117,7 @@ class ObrsPropertiesTest {
             }
             float[] ones = new float[v];
             Arrays.fill(ones, 1f);
-            JackpotBatch batch = JackpotBatch.builder(1, v).vocabSize(v)
+            JackpotBatch batch = JackpotBatch.builder(1, v).step(0).vocabSize(v)
                     .rolloutLogProbs(logQ).oldLogProbs(logP).logProbs(logP).advantages(ones)
                     .fullVocabLogProbs(FloatView.of(rolloutFull, new int[] {1, v, v}), FloatView.of(targetFull, new int[] {1, v, v}))
                     .build();

@@ -293,7 +293,7 @@ final class RandomBatches {
         int t = g.length;
         int[] tokens = {rows, t};
         int tokenOffset = from * t;
-        JackpotBatch.Builder b = (mode == Mode.FULL_VOCAB ? JackpotBatch.builder(rows, t) : JackpotBatch.builder(rows, t, g.topK))
+        JackpotBatch.Builder b = (mode == Mode.FULL_VOCAB ? JackpotBatch.builder(rows, t).step(0) : JackpotBatch.builder(rows, t, g.topK).step(0))
                 .vocabSize(g.vocab)
                 .sequenceOffset(from)
                 .responseMask(FloatView.of(g.responseMask, tokenOffset, tokens))

@@ -9,7 +9,7 @@ class SmokeTest {
     void singleTokenOnPolicyGivesPlainPpoLoss() {
         // One token, rollout = policy, λ = 1: a = 1, accepted, Z = 1·κ with κ = 1/1, w = 1, ρ = F(1) = 1.
         // r = 1, L = −Â = −2, token-mean loss = −2.
-        JackpotBatch batch = JackpotBatch.builder(1, 1, 1)
+        JackpotBatch batch = JackpotBatch.builder(1, 1, 1).step(0)
                 .rolloutLogProbs(new float[] {-0.5f}).oldLogProbs(new float[] {-0.5f})
                 .logProbs(new float[] {-0.5f}).advantages(new float[] {2f})
                 .rolloutTopK(new int[] {3}, new float[] {0f})

@@ -147,7 +147,7 @@ class UnionNormalizerTest {
 
     /** Full vocabulary V = 3: q = {0.5, 0.3, 0.2}, p = {0.2, 0.4, 0.4}. */
     private static JackpotBatch fullVocab() {
-        return JackpotBatch.builder(1, 1)
+        return JackpotBatch.builder(1, 1).step(0)
                 .rolloutLogProbs(p(0.5)).logProbs(p(0.2)).oldLogProbs(p(0.2)).advantages(new float[] {1f})
                 .uniforms(new float[] {0f})
                 .fullVocabLogProbs(FloatView.of(p(0.5, 0.3, 0.2), new int[] {1, 1, 3}), FloatView.of(p(0.2, 0.4, 0.4), new int[] {1, 1, 3}))

@@ -40,7 +40,7 @@ class ValidationMessagesTest {
         final float[] rolloutAtTarget = repeat(p(0.3, 0.1), 6);
 
         JackpotBatch.Builder builder() {
-            return JackpotBatch.builder(2, 3, 2).vocabSize(10)
+            return JackpotBatch.builder(2, 3, 2).step(0).vocabSize(10)
                     .responseMask(mask).rolloutLogProbs(rollout).oldLogProbs(old).logProbs(current)
                     .advantages(advantages).uniforms(uniforms)
                     .rolloutTopK(rolloutIds, rolloutTopk).targetTopK(targetIds, targetTopk)
@@ -84,7 +84,7 @@ class ValidationMessagesTest {
         float[] lp = repeat(p(0.5, 0.3, 0.1), n / 3);
         float[] tokens = new float[4 * 18];
         assertRejected("rollout_topk_ids[3,17,2] = 50257 is outside the vocabulary [0, 50257)",
-                () -> JackpotBatch.builder(4, 18, 3).vocabSize(50257)
+                () -> JackpotBatch.builder(4, 18, 3).step(0).vocabSize(50257)
                         .rolloutLogProbs(tokens).oldLogProbs(tokens).logProbs(tokens).advantages(tokens)
                         .rolloutTopK(ids, lp).targetTopK(repeat(new int[] {0, 1, 2}, n / 3), lp)
                         .targetLogProbsAtRolloutTopK(lp).build());
@@ -106,7 +106,7 @@ class ValidationMessagesTest {
         ids[5] = 1L << 31;
         Inputs in = new Inputs();
         assertRejected("rollout_topk_ids[0,2,1] = 2147483648 is outside the vocabulary [0, 2^31)",
-                () -> JackpotBatch.builder(2, 3, 2)
+                () -> JackpotBatch.builder(2, 3, 2).step(0)
                         .rolloutLogProbs(in.rollout).oldLogProbs(in.old).logProbs(in.current).advantages(in.advantages)
                         .rolloutTopK(ids, in.rolloutTopk).targetTopK(in.targetIds, in.targetTopk)
                         .targetLogProbsAtRolloutTopK(in.targetAtRollout).build());
@@ -217,14 +217,14 @@ class ValidationMessagesTest {
     void missingRequiredInputsAreNamed() {
         Inputs in = new Inputs();
         assertRejected("log_probs is required but was not given",
-                () -> JackpotBatch.builder(2, 3).rolloutLogProbs(in.rollout).oldLogProbs(in.old)
+                () -> JackpotBatch.builder(2, 3).step(0).rolloutLogProbs(in.rollout).oldLogProbs(in.old)
                         .advantages(in.advantages).build());
         assertRejected("target_topk_ids is required but was not given",
-                () -> JackpotBatch.builder(2, 3, 2).rolloutLogProbs(in.rollout).oldLogProbs(in.old)
+                () -> JackpotBatch.builder(2, 3, 2).step(0).rolloutLogProbs(in.rollout).oldLogProbs(in.old)
                         .logProbs(in.current).advantages(in.advantages).rolloutTopK(in.rolloutIds, in.rolloutTopk)
                         .targetLogProbsAtRolloutTopK(in.targetAtRollout).build());
         assertRejected("target_log_probs_at_rollout_topk is required but was not given",
-                () -> JackpotBatch.builder(2, 3, 2).rolloutLogProbs(in.rollout).oldLogProbs(in.old)
+                () -> JackpotBatch.builder(2, 3, 2).step(0).rolloutLogProbs(in.rollout).oldLogProbs(in.old)
                         .logProbs(in.current).advantages(in.advantages).rolloutTopK(in.rolloutIds, in.rolloutTopk)
                         .targetTopK(in.targetIds, in.targetTopk).build());
     }
@@ -232,7 +232,7 @@ class ValidationMessagesTest {
     @Test
     void jackpotWithoutTopKListsIsAnErrorAtCompute() {
         Inputs in = new Inputs();
-        JackpotBatch noLists = JackpotBatch.builder(2, 3).rolloutLogProbs(in.rollout).oldLogProbs(in.old)
+        JackpotBatch noLists = JackpotBatch.builder(2, 3).step(0).rolloutLogProbs(in.rollout).oldLogProbs(in.old)
                 .logProbs(in.current).advantages(in.advantages).build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Jackpot.compute(JackpotConfig.defaults(), noLists));
@@ -247,7 +247,7 @@ class ValidationMessagesTest {
 
         int[] tokens = {2, 3};
         int[] lists = {2, 3, 2};
-        JackpotBatch fromBuffers = JackpotBatch.builder(2, 3, 2).vocabSize(10)
+        JackpotBatch fromBuffers = JackpotBatch.builder(2, 3, 2).step(0).vocabSize(10)
                 .responseMask(direct(in.mask, 3, tokens))
                 .rolloutLogProbs(direct(in.rollout, 1, tokens))
                 .oldLogProbs(direct(in.old, 7, tokens))

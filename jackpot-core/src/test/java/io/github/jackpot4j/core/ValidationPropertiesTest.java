@@ -42,7 +42,7 @@ class ValidationPropertiesTest {
             int[] lists = {g.batchSize, g.length, g.topK};
             int[] full = {g.batchSize, g.length, g.vocab};
             RandomBatches.TopK top = g.topK(target);
-            float[] uniforms = RejectionUniforms.fill(uniformSeed, 0, g.batchSize, g.length, new float[g.tokenCount()]);
+            float[] uniforms = RejectionUniforms.fill(uniformSeed, 0, 0, g.batchSize, g.length, new float[g.tokenCount()]);
             all = List.of(
                     new Input("response_mask", g.responseMask.clone(), null, tokens, Rule.MASK),
                     new Input("rollout_log_probs", g.rolloutLogProbs.clone(), null, tokens, Rule.LOG_PROB),
@@ -70,7 +70,7 @@ class ValidationPropertiesTest {
 
         /** Every input (top-k lists and, when asked, the full-vocabulary log-probs, which then define Z). */
         JackpotBatch build(boolean withFullVocab, boolean withUniforms) {
-            JackpotBatch.Builder b = JackpotBatch.builder(g.batchSize, g.length, g.topK).vocabSize(g.vocab)
+            JackpotBatch.Builder b = JackpotBatch.builder(g.batchSize, g.length, g.topK).step(0).vocabSize(g.vocab)
                     .responseMask(f(0)).rolloutLogProbs(f(1)).oldLogProbs(f(2)).logProbs(f(3)).advantages(f(4))
                     .rolloutTopK(id(6), f(7)).targetTopK(id(8), f(9))
                     .targetLogProbsAtRolloutTopK(f(10)).rolloutLogProbsAtTargetTopK(f(11));

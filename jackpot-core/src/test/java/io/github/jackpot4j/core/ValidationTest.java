@@ -15,7 +15,7 @@ class ValidationTest {
         float[] tokens = {ln(.5), ln(.5), ln(.5), ln(.5), ln(.5), ln(.5)};
         float[] lists = new float[12];
         int[] ids = {0, 1, 0, 1, 0, 1, 0, 1, 0, 1, 0, 1};
-        return JackpotBatch.builder(2, 3, 2).vocabSize(10)
+        return JackpotBatch.builder(2, 3, 2).step(0).vocabSize(10)
                 .rolloutLogProbs(tokens.clone()).oldLogProbs(tokens.clone()).logProbs(tokens.clone())
                 .advantages(new float[6]).responseMask(new float[] {1, 1, 1, 1, 1, 0})
                 .rolloutTopK(ids.clone(), lists.clone()).targetTopK(ids.clone(), lists.clone())
@@ -75,7 +75,7 @@ class ValidationTest {
         assertMessage("target_log_probs_at_rollout_topk has shape [2, 3, 1] but the batch needs [2, 3, 2]",
                 b -> b.targetLogProbsAtRolloutTopK(FloatView.of(new float[12], 2, 3, 1)));
         IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
-                () -> JackpotBatch.builder(1, 1, 1).rolloutLogProbs(new float[1]).oldLogProbs(new float[1])
+                () -> JackpotBatch.builder(1, 1, 1).step(0).rolloutLogProbs(new float[1]).oldLogProbs(new float[1])
                         .logProbs(new float[1]).build());
         assertEquals("advantages is required but was not given", missing.getMessage());
         IllegalArgumentException tooShort = assertThrows(IllegalArgumentException.class,
@@ -85,7 +85,7 @@ class ValidationTest {
 
     @Test
     void jackpotNeedsTopKInputs() {
-        JackpotBatch noLists = JackpotBatch.builder(1, 1).rolloutLogProbs(new float[1]).oldLogProbs(new float[1])
+        JackpotBatch noLists = JackpotBatch.builder(1, 1).step(0).rolloutLogProbs(new float[1]).oldLogProbs(new float[1])
                 .logProbs(new float[1]).advantages(new float[1]).build();
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> Jackpot.compute(JackpotConfig.defaults(), noLists));

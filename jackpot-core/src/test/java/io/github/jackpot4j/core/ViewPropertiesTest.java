@@ -145,8 +145,8 @@ class ViewPropertiesTest {
 
                     Stores s = new Stores(storeSeed);
                     int[] tokens = {g.batchSize, g.length};
-                    JackpotBatch.Builder b = (mode == RandomBatches.Mode.FULL_VOCAB ? JackpotBatch.builder(g.batchSize, g.length)
-                            : JackpotBatch.builder(g.batchSize, g.length, g.topK))
+                    JackpotBatch.Builder b = (mode == RandomBatches.Mode.FULL_VOCAB ? JackpotBatch.builder(g.batchSize, g.length).step(0)
+                            : JackpotBatch.builder(g.batchSize, g.length, g.topK).step(0))
                             .vocabSize(g.vocab)
                             .responseMask(s.floats("response_mask", g.responseMask, tokens))
                             .rolloutLogProbs(s.floats("rollout_log_probs", g.rolloutLogProbs, tokens))

@@ -3,7 +3,9 @@ package io.github.jackpot4j.djl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import io.github.jackpot4j.core.JackpotConfig;
 import io.github.jackpot4j.core.LossAggMode;
 import io.github.jackpot4j.core.ResidualCorrection;
@@ -12,6 +14,15 @@ import io.github.jackpot4j.core.ResidualCorrection;
  * The NDArray translations of the core's small concepts (the same conventions as
  * {@code io.github.jackpot4j.core.LogRatio}, {@code ResidualCorrection}, {@code PolicyObjective} and
  * the aggregation of MATH.md §7). Every method returns new arrays in the operands' manager.
+ *
+ * <p><b>Memory rule.</b> On the CPU, DJL's {@code NDManager.create(<java data>)} — and with it every
+ * {@code NDArray} op that takes a {@code Number} ({@code mul(2f)}, {@code div(n)}, {@code clip(a, b)},
+ * ...) — wraps a Java direct buffer with {@code torch::from_blob}: libtorch does not own that memory.
+ * If autograd saves such a tensor for backward (the divisor of a division, a factor of a
+ * multiplication, the bounds of a clamp) and the Java buffer is collected before {@code backward},
+ * the gradient reads freed memory. So on any path that can carry gradient this class only uses
+ * constants in engine-owned memory ({@link #scalar}, {@link #clip}), and host data is copied into
+ * engine-owned memory ({@link #upload}). Number ops remain only on stop-gradient arrays.
  */
 final class DjlMath {
     static final float CLAMP = 20f;
@@ -30,6 +41,28 @@ final class DjlMath {
         return a.add(a.getManager().zeros(a.getShape(), DataType.FLOAT32, a.getDevice()));
     }
 
+    /** A 0-d float32 constant in engine-owned memory on {@code like}'s device (safe to be saved by autograd). */
+    static NDArray scalar(NDArray like, double value) {
+        return like.getManager().full(new Shape(), (float) value, DataType.FLOAT32);
+    }
+
+    /** Host data copied into engine-owned memory, so no tensor can outlive the Java buffer it reads. */
+    static NDArray upload(NDManager manager, float[] data, Shape shape) {
+        try (NDArray borrowed = manager.create(data, shape)) {
+            return borrowed.duplicate();
+        }
+    }
+
+    /**
+     * clamp(x, lo, hi) with torch's values and gradient (1 on [lo, hi], 0 outside), built from
+     * engine-owned bounds: DJL's {@code clip(Number, Number)} makes from_blob bounds that autograd saves.
+     */
+    static NDArray clip(NDArray x, double lo, double hi) {
+        NDManager m = x.getManager();
+        NDArray below = NDArrays.where(x.lt((float) lo), m.full(x.getShape(), (float) lo, x.getDataType()), x);
+        return NDArrays.where(below.gt((float) hi), m.full(x.getShape(), (float) hi, x.getDataType()), below);
+    }
+
     /** x − y with (−∞) − (−∞) = 0 (the only NaN a difference of legal log-probs can produce). */
     static NDArray logRatio(NDArray x, NDArray y) {
         NDArray d = x.sub(y);
@@ -40,7 +73,7 @@ final class DjlMath {
 
     /** {@link #logRatio} clamped to [−20, 20]. */
     static NDArray clampedLogRatio(NDArray x, NDArray y) {
-        return logRatio(x, y).clip(-CLAMP, CLAMP);
+        return clip(logRatio(x, y), -CLAMP, CLAMP);
     }
 
     /** F of MATH.md §6 applied element-wise. */
@@ -77,7 +110,7 @@ final class DjlMath {
         if (!config.ppoClip()) {
             return new NDList(unclipped, r.zerosLike(), r.zerosLike());
         }
-        NDArray clippedRatio = r.clip(1.0 - config.clipRatioLow(), 1.0 + config.clipRatioHigh());
+        NDArray clippedRatio = clip(r, 1.0 - config.clipRatioLow(), 1.0 + config.clipRatioHigh());
         NDArray clippedLoss = negAdv.mul(clippedRatio);
         NDArray lc = unclipped.maximum(clippedLoss);
         NDArray clipped = clippedLoss.gt(unclipped).toType(DataType.FLOAT32, false);
@@ -97,24 +130,29 @@ final class DjlMath {
         LossAggMode mode = config.lossAggMode();
         switch (mode) {
             case TOKEN_MEAN:
-                return tokens > 0 ? tokenLoss.sum().div((float) tokens) : tokenLoss.sum().mul(0f);
+                return tokens > 0 ? tokenLoss.sum().div(scalar(tokenLoss, tokens)) : zero(tokenLoss.sum());
             case TOKEN_SUM:
                 return tokenLoss.sum();
             case SEQ_MEAN_TOKEN_SUM:
-                return sequences > 0 ? tokenLoss.sum().div((float) sequences) : tokenLoss.sum().mul(0f);
+                return sequences > 0 ? tokenLoss.sum().div(scalar(tokenLoss, sequences)) : zero(tokenLoss.sum());
             case SEQ_MEAN_TOKEN_MEAN: {
                 NDArray count = lossMask.sum(new int[] {-1});
                 NDArray safe = NDArrays.where(count.gt(0f), count, count.onesLike());
                 NDArray perSequence = tokenLoss.sum(new int[] {-1}).div(safe);
-                return sequences > 0 ? perSequence.sum().div((float) sequences) : perSequence.sum().mul(0f);
+                return sequences > 0 ? perSequence.sum().div(scalar(tokenLoss, sequences)) : zero(perSequence.sum());
             }
             case SEQ_MEAN_TOKEN_SUM_NORM: {
                 double scale = config.lossScaleFactor();
-                return tokenLoss.sum().div((float) (Double.isNaN(scale) ? Math.max(length, 1) : scale));
+                return tokenLoss.sum().div(scalar(tokenLoss, Double.isNaN(scale) ? Math.max(length, 1) : scale));
             }
             default:
                 throw new AssertionError(mode);
         }
+    }
+
+    /** 0 · x: a zero that keeps x's graph (a zero gradient rather than none). */
+    private static NDArray zero(NDArray x) {
+        return x.mul(scalar(x, 0));
     }
 
     /** e^d − 1 − d without cancellation for small |d| (float32), for the kl_k3 metric. */

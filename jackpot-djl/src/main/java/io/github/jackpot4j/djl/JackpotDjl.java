@@ -99,6 +99,18 @@ public final class JackpotDjl {
     }
 
     /**
+     * The mergeable statistics (MATH.md §5) of one micro-batch, for gradient accumulation: merge those
+     * of every micro-batch of the step, then pass the result to {@link #policyLoss(JackpotConfig, NDArray,
+     * RolloutBatch, BatchStatistics)} (or {@link JackpotDjlLoss#microBatch}). Computes the loss once
+     * without keeping anything; only five sums leave the device.
+     */
+    public static BatchStatistics statistics(JackpotConfig config, NDArray policyLogits, RolloutBatch rollout) {
+        try (JackpotLossOutput out = policyLoss(config, policyLogits, rollout, null)) {
+            return out.statistics();
+        }
+    }
+
+    /**
      * The policy loss from the policy's sampled-token log-probs [B,T] (carrying gradient) and the
      * target's top-k inputs — for trainers that never materialize [B,T,V] logits in one array, and for
      * {@code jackpot_target = reference} (pass the reference model's top-k).
@@ -237,9 +249,15 @@ public final class JackpotDjl {
         if (rollout.uniforms != null) {
             return rollout.uniforms.toType(DataType.FLOAT32, false);
         }
+        if (rollout.step < 0) {
+            throw new IllegalArgumentException("step is not set: call RolloutBatch.Builder.step(trainingStep) with the"
+                    + " trainer's global step (or any counter that changes with every new batch of rollouts), so that"
+                    + " every step draws fresh rejection uniforms (MATH.md §3; docs/math.md, \"Rejection draws\")");
+        }
         int b = (int) tokens.get(0);
         int t = (int) tokens.get(1);
-        return sub.create(RejectionUniforms.fill(config.seed(), rollout.sequenceOffset, b, t, new float[b * t]), tokens);
+        return DjlMath.upload(sub, RejectionUniforms.fill(config.seed(), rollout.step, rollout.sequenceOffset, b, t,
+                new float[b * t]), tokens);
     }
 
     /** MATH.md §3-§7 and §10 on the device, in the sub-manager; results attached to {@code caller}. */
@@ -460,9 +478,25 @@ public final class JackpotDjl {
             throw new IllegalArgumentException("lambda_distill = " + lambdaDistill + " must be finite and >= 0");
         }
         JackpotLossOutput policy = policyLoss(config, policyLogits, rollout, null);
-        JackpotLossOutput actor = actorLoss(config, actorLogits, rollout);
-        NDArray distill = distillationLoss(config, policyLogits, actorLogits, rollout, Divergence.FORWARD);
-        NDArray total = policy.loss().add(actor.loss()).add(distill.mul((float) lambdaDistill));
-        return new JointLossOutput(total, policy, actor, distill, lambdaDistill);
+        JackpotLossOutput actor = null;
+        NDArray distill = null;
+        try {
+            actor = actorLoss(config, actorLogits, rollout);
+            distill = distillationLoss(config, policyLogits, actorLogits, rollout, Divergence.FORWARD);
+            NDArray total;
+            try (NDArray weight = DjlMath.scalar(distill, lambdaDistill)) { // engine-owned: autograd may keep it
+                total = policy.loss().add(actor.loss()).add(distill.mul(weight));
+            }
+            return new JointLossOutput(total, policy, actor, distill, lambdaDistill);
+        } catch (RuntimeException e) { // a failing stage leaves nothing behind in the caller's manager
+            policy.close();
+            if (actor != null) {
+                actor.close();
+            }
+            if (distill != null) {
+                distill.close();
+            }
+            throw e;
+        }
     }
 }

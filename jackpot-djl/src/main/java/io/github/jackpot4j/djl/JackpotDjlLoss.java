@@ -3,21 +3,59 @@ package io.github.jackpot4j.djl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.training.loss.Loss;
+import io.github.jackpot4j.core.BatchStatistics;
 import io.github.jackpot4j.core.JackpotConfig;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The Jackpot policy loss as a DJL {@link Loss}, for {@code DefaultTrainingConfig} and DJL's
- * {@code Trainer} (MATH.md §3-§7). Predictions: {@code [policyLogits [B,T,V]]}. Labels, in this
- * order: {@code token_ids, old_log_probs, advantages, response_mask, rollout_log_probs,
- * rollout_topk_ids, rollout_topk_log_probs} (the inference engine's cached rollout), optionally
- * followed by {@code uniforms}.
+ * {@code Trainer} / {@code EasyTrain} (MATH.md §3-§7). Predictions: {@code [policyLogits [B,T,V]]}.
+ * Labels are taken <b>by name</b> ({@link NDArray#setName}), in any order: {@link #labels(RolloutBatch)}
+ * names a {@link RolloutBatch}'s arrays for you.
  *
- * <p>{@code evaluate} returns the aggregated scalar loss; the weights and metrics of the last call
- * are kept in {@link #lastOutput()} for logging.
+ * <table>
+ *   <caption>label names</caption>
+ *   <tr><td>{@code token_ids}, {@code old_log_probs}, {@code advantages}</td><td>required, [B,T]</td></tr>
+ *   <tr><td>{@code rollout_log_probs} [B,T], {@code rollout_topk_ids}, {@code rollout_topk_log_probs} [B,T,k]</td>
+ *       <td>the inference engine's cache; or {@code rollout_logits} [B,T,V]</td></tr>
+ *   <tr><td>{@code response_mask}, {@code uniforms} [B,T]</td><td>optional</td></tr>
+ * </table>
+ *
+ * <p><b>Step and micro-batches.</b> The rejection draws are keyed by the training step (MATH.md §3):
+ * call {@link #step(long)} before each new batch of rollouts (an unset step is an error). For
+ * gradient accumulation, {@link #microBatch(long, BatchStatistics)} gives the next computations a
+ * sequence offset and the merged statistics of the whole step ({@link JackpotDjl#statistics}).
+ *
+ * <p><b>One computation per batch.</b> DJL's evaluator listener calls
+ * {@code updateAccumulators} with the same labels and predictions after {@code EasyTrain.trainBatch}
+ * has called {@link #evaluate}; this loss answers it from the value it already computed.
+ * {@link #lastOutput()} keeps the weights and metrics of the last computation; the arrays of the one
+ * before are closed, so a long loop does not accumulate arrays. Not thread-safe (one instance per trainer).
  */
 public class JackpotDjlLoss extends Loss {
+    /** Names of the label arrays, in the order {@link #labels(RolloutBatch)} lists them. */
+    public static final List<String> LABEL_NAMES = List.of("token_ids", "old_log_probs", "advantages",
+            "response_mask", "rollout_log_probs", "rollout_topk_ids", "rollout_topk_log_probs", "rollout_logits",
+            "uniforms");
+
+    private static final int CACHE = 8;
+
     private final JackpotConfig config;
+    private long step = -1;
+    private long sequenceOffset;
+    private BatchStatistics global;
     private JackpotLossOutput last;
+    private long computations;
+    private final List<NDList> cachedLabels = new ArrayList<>();
+    private final List<NDList> cachedPredictions = new ArrayList<>();
+    private final List<Float> cachedValues = new ArrayList<>();
+    private final Map<String, Long> instances = new ConcurrentHashMap<>();
+    private final Map<String, Double> sums = new ConcurrentHashMap<>();
 
     /** A loss named "jackpot" with the given configuration. */
     public JackpotDjlLoss(JackpotConfig config) {
@@ -27,35 +65,182 @@ public class JackpotDjlLoss extends Loss {
     /** A named loss with the given configuration. */
     public JackpotDjlLoss(String name, JackpotConfig config) {
         super(name);
+        if (config == null) {
+            throw new IllegalArgumentException("config is required");
+        }
         this.config = config;
+    }
+
+    /**
+     * Sets the training step of the batches that follow (≥ 0; the trainer's global step) and resets
+     * the micro-batch context (offset 0, the batch's own statistics).
+     */
+    public JackpotDjlLoss step(long step) {
+        if (step < 0) {
+            throw new IllegalArgumentException("step = " + step + " must be >= 0");
+        }
+        this.step = step;
+        this.sequenceOffset = 0;
+        this.global = null;
+        return this;
+    }
+
+    /**
+     * For gradient accumulation within one step: the next computations see a micro-batch whose first
+     * sequence is global sequence {@code sequenceOffset}, with κ and denominators from {@code global}
+     * (the merged statistics of every micro-batch of the step; null for the micro-batch's own).
+     */
+    public JackpotDjlLoss microBatch(long sequenceOffset, BatchStatistics global) {
+        if (sequenceOffset < 0) {
+            throw new IllegalArgumentException("sequence_offset = " + sequenceOffset + " must be >= 0");
+        }
+        this.sequenceOffset = sequenceOffset;
+        this.global = global;
+        return this;
+    }
+
+    /** The step set by {@link #step(long)}, or −1. */
+    public long currentStep() {
+        return step;
+    }
+
+    /** How many times the loss was computed (not answered from the cache) since construction. */
+    public long computations() {
+        return computations;
+    }
+
+    /** The rollout's arrays as labels named for this loss (the arrays are named in place, not copied). */
+    public static NDList labels(RolloutBatch rollout) {
+        NDArray[] arrays = {rollout.tokenIds, rollout.oldLogProbs, rollout.advantages, rollout.responseMask,
+                rollout.rolloutLogProbs, rollout.rolloutTopkIds, rollout.rolloutTopkLogProbs, rollout.rolloutLogits,
+                rollout.uniforms};
+        NDList out = new NDList();
+        for (int i = 0; i < arrays.length; i++) {
+            if (arrays[i] != null) {
+                arrays[i].setName(LABEL_NAMES.get(i));
+                out.add(arrays[i]);
+            }
+        }
+        return out;
     }
 
     @Override
     public NDArray evaluate(NDList labels, NDList predictions) {
-        if (labels.size() < 7) {
-            throw new IllegalArgumentException("labels must be [token_ids, old_log_probs, advantages, response_mask,"
-                    + " rollout_log_probs, rollout_topk_ids, rollout_topk_log_probs(, uniforms)] but has "
-                    + labels.size() + " arrays");
+        RolloutBatch rollout = rollout(labels);
+        if (predictions == null || predictions.size() != 1) {
+            throw new IllegalArgumentException("predictions must be [policy_logits [B,T,V]] but has "
+                    + (predictions == null ? 0 : predictions.size()) + " arrays");
         }
-        RolloutBatch.Builder b = RolloutBatch.builder()
-                .tokenIds(labels.get(0)).oldLogProbs(labels.get(1)).advantages(labels.get(2))
-                .responseMask(labels.get(3)).cachedRollout(labels.get(4), labels.get(5), labels.get(6));
-        if (labels.size() > 7) {
-            b.uniforms(labels.get(7));
-        }
-        JackpotLossOutput out = JackpotDjl.policyLoss(config, predictions.singletonOrThrow(), b.build());
-        // keep only the scalar loss alive in the caller's manager; the per-token arrays of the previous call go
+        JackpotLossOutput out = JackpotDjl.policyLoss(config, predictions.get(0), rollout, global);
+        computations++;
         if (last != null) {
-            last.weights().close();
-            last.acceptMask().close();
-            last.zApprox().close();
-            last.z().close();
+            last.closeExceptLoss();
         }
         last = out;
+        remember(labels, predictions, out.loss().getFloat());
         return out.loss();
     }
 
-    /** The full output of the last {@link #evaluate} call (weights, metrics), or null. */
+    @Override
+    public void updateAccumulators(String[] keys, NDList labels, NDList predictions) {
+        for (int i = cachedLabels.size() - 1; i >= 0; i--) {
+            if (cachedLabels.get(i) == labels && cachedPredictions.get(i) == predictions) {
+                accumulate(keys, cachedValues.get(i));
+                return;
+            }
+        }
+        try (NDArray value = evaluate(labels, predictions)) {
+            accumulate(keys, value.getFloat());
+        }
+    }
+
+    private void accumulate(String[] keys, float value) {
+        for (String key : keys) {
+            instances.merge(key, 1L, Long::sum);
+            sums.merge(key, (double) value, Double::sum);
+        }
+    }
+
+    @Override
+    public void addAccumulator(String key) {
+        instances.put(key, 0L);
+        sums.put(key, 0.0);
+    }
+
+    @Override
+    public void resetAccumulator(String key) {
+        addAccumulator(key);
+    }
+
+    @Override
+    public float getAccumulator(String key) {
+        Long n = instances.get(key);
+        if (n == null) {
+            throw new IllegalArgumentException("No loss found at that path");
+        }
+        return n == 0 ? Float.NaN : (float) (sums.get(key) / n);
+    }
+
+    private void remember(NDList labels, NDList predictions, float value) {
+        if (cachedLabels.size() == CACHE) {
+            cachedLabels.remove(0);
+            cachedPredictions.remove(0);
+            cachedValues.remove(0);
+        }
+        cachedLabels.add(labels);
+        cachedPredictions.add(predictions);
+        cachedValues.add(value);
+    }
+
+    private RolloutBatch rollout(NDList labels) {
+        if (labels == null) {
+            throw new IllegalArgumentException("labels are required");
+        }
+        NDArray[] byName = new NDArray[LABEL_NAMES.size()];
+        for (int i = 0; i < labels.size(); i++) {
+            NDArray a = labels.get(i);
+            String name = a.getName();
+            int index = name == null ? -1 : LABEL_NAMES.indexOf(name);
+            if (index < 0) {
+                throw new IllegalArgumentException("labels[" + i + "] is named " + (name == null ? "nothing" : "`" + name + "`")
+                        + " but every label must be named one of " + LABEL_NAMES
+                        + " (NDArray.setName, or JackpotDjlLoss.labels(rolloutBatch))");
+            }
+            if (byName[index] != null) {
+                throw new IllegalArgumentException("labels[" + i + "]: the label `" + name + "` is given twice");
+            }
+            byName[index] = a;
+        }
+        RolloutBatch.Builder b = RolloutBatch.builder()
+                .tokenIds(byName[0]).oldLogProbs(byName[1]).advantages(byName[2]).responseMask(byName[3])
+                .uniforms(byName[8]).sequenceOffset(sequenceOffset);
+        if (byName[7] != null) {
+            b.rolloutLogits(byName[7]);
+        } else {
+            b.cachedRollout(byName[4], byName[5], byName[6]);
+        }
+        if (step >= 0) {
+            b.step(step);
+        } else if (config.useJackpot() && byName[8] == null) {
+            throw new IllegalArgumentException("step is not set: call JackpotDjlLoss.step(trainingStep) before each new"
+                    + " batch of rollouts, so that every step draws fresh rejection uniforms (MATH.md §3)");
+        }
+        try {
+            return b.build();
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("labels " + Arrays.toString(names(labels)) + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String[] names(NDList labels) {
+        String[] n = new String[labels.size()];
+        for (int i = 0; i < n.length; i++) {
+            n[i] = labels.get(i).getName();
+        }
+        return n;
+    }
+
+    /** The full output of the last computation (weights, metrics), or null. */
     public JackpotLossOutput lastOutput() {
         return last;
     }

@@ -80,6 +80,15 @@ public final class JackpotLossOutput implements AutoCloseable {
         return statistics;
     }
 
+    /** Closes the per-token arrays and keeps the loss (which the caller of a DJL {@code Loss} owns). */
+    void closeExceptLoss() {
+        for (NDArray a : new NDArray[] {weights, acceptMask, zApprox, z, perTokenLoss}) {
+            if (a != null) {
+                a.close();
+            }
+        }
+    }
+
     @Override
     public void close() {
         for (NDArray a : new NDArray[] {loss, weights, acceptMask, zApprox, z, perTokenLoss}) {

@@ -25,6 +25,7 @@ public final class RolloutBatch {
     final NDArray actorOldLogProbs;
     final NDArray uniforms;
     final long sequenceOffset;
+    final long step;
 
     private RolloutBatch(Builder b) {
         tokenIds = b.tokenIds;
@@ -38,6 +39,7 @@ public final class RolloutBatch {
         actorOldLogProbs = b.actorOldLogProbs;
         uniforms = b.uniforms;
         sequenceOffset = b.sequenceOffset;
+        step = b.step;
     }
 
     /** A builder; {@code tokenIds}, {@code oldLogProbs}, {@code advantages} and one rollout source are required. */
@@ -60,6 +62,11 @@ public final class RolloutBatch {
         return sequenceOffset;
     }
 
+    /** The training step of these rollouts (keys the rejection draws, MATH.md §3), or −1 when not set. */
+    public long step() {
+        return step;
+    }
+
     /** This batch with another PPO anchor (the actor's own old log-probs for its loss, MATH.md §8). */
     RolloutBatch withOldLogProbs(NDArray anchor) {
         Builder b = new Builder();
@@ -73,6 +80,7 @@ public final class RolloutBatch {
         b.rolloutLogits = rolloutLogits;
         b.uniforms = uniforms;
         b.sequenceOffset = sequenceOffset;
+        b.step = step;
         return new RolloutBatch(b);
     }
 
@@ -101,6 +109,7 @@ public final class RolloutBatch {
         private NDArray actorOldLogProbs;
         private NDArray uniforms;
         private long sequenceOffset;
+        private long step = -1;
 
         private Builder() {
         }
@@ -164,6 +173,19 @@ public final class RolloutBatch {
                 throw new IllegalArgumentException("sequence_offset = " + v + " must be >= 0");
             }
             sequenceOffset = v;
+            return this;
+        }
+
+        /**
+         * The training step (≥ 0) of these rollouts: the trainer's global step, or any counter that
+         * changes with every new batch. The rejection draws are keyed by it (MATH.md §3), so each step
+         * draws afresh; required by the Jackpot path unless {@link #uniforms(NDArray)} are given.
+         */
+        public Builder step(long v) {
+            if (v < 0) {
+                throw new IllegalArgumentException("step = " + v + " must be >= 0");
+            }
+            step = v;
             return this;
         }
 

@@ -120,7 +120,7 @@ final class DjlFixture {
         Shape tok = new Shape(b, t);
         Shape lists = new Shape(b, t, k);
         return RolloutBatch.builder()
-                .tokenIds(m.create(tokens, tok))
+                .tokenIds(m.create(tokens, tok)).step(0)
                 .oldLogProbs(m.create(oldLogProbs, tok))
                 .advantages(m.create(advantages, tok))
                 .responseMask(m.create(mask, tok))
@@ -142,7 +142,7 @@ final class DjlFixture {
     }
 
     JackpotBatch coreBatch(long sequenceOffset) {
-        return JackpotBatch.builder(b, t, k).vocabSize(v).sequenceOffset(sequenceOffset)
+        return JackpotBatch.builder(b, t, k).step(0).vocabSize(v).sequenceOffset(sequenceOffset)
                 .responseMask(mask).rolloutLogProbs(rolloutLogProbs).oldLogProbs(oldLogProbs).logProbs(logProbs)
                 .advantages(advantages).rolloutTopK(rolloutTopIds, rolloutTopLogProbs)
                 .targetTopK(targetTopIds, targetTopLogProbs).targetLogProbsAtRolloutTopK(targetAtRollout)

@@ -370,17 +370,33 @@ class JackpotDjlTest {
         try (NDManager m = manager.newSubManager()) {
             Shape tok = new Shape(2, 5);
             Shape lists = new Shape(2, 5, 3);
-            ai.djl.ndarray.NDList labels = new ai.djl.ndarray.NDList(m.create(f.tokens, tok), m.create(f.oldLogProbs, tok),
-                    m.create(f.advantages, tok), m.create(f.mask, tok), m.create(f.rolloutLogProbs, tok),
-                    m.create(f.rolloutTopIds, lists), m.create(f.rolloutTopLogProbs, lists));
+            // labels by name, in a shuffled order
+            ai.djl.ndarray.NDList labels = new ai.djl.ndarray.NDList(named(m.create(f.rolloutTopIds, lists), "rollout_topk_ids"),
+                    named(m.create(f.oldLogProbs, tok), "old_log_probs"), named(m.create(f.tokens, tok), "token_ids"),
+                    named(m.create(f.advantages, tok), "advantages"), named(m.create(f.mask, tok), "response_mask"),
+                    named(m.create(f.rolloutLogProbs, tok), "rollout_log_probs"),
+                    named(m.create(f.rolloutTopLogProbs, lists), "rollout_topk_log_probs"));
             JackpotDjlLoss loss = new JackpotDjlLoss(config);
+            IllegalArgumentException noStep = assertThrows(IllegalArgumentException.class,
+                    () -> loss.evaluate(labels, new ai.djl.ndarray.NDList(f.policyLogits(m))));
+            assertTrue(noStep.getMessage().contains("JackpotDjlLoss.step"), noStep.getMessage());
+            loss.step(0);
             assertEquals("jackpot", loss.getName());
             float viaLoss = loss.evaluate(labels, new ai.djl.ndarray.NDList(f.policyLogits(m))).getFloat();
             float direct = JackpotDjl.policyLoss(config, f.policyLogits(m), f.rollout(m).build()).loss().getFloat();
             assertEquals(direct, viaLoss, 0f);
             assertTrue(loss.lastOutput().metrics().containsKey("jackpot/kappa"));
-            assertThrows(IllegalArgumentException.class,
+            IllegalArgumentException missing = assertThrows(IllegalArgumentException.class,
                     () -> loss.evaluate(new ai.djl.ndarray.NDList(labels.get(0)), new ai.djl.ndarray.NDList(f.policyLogits(m))));
+            assertTrue(missing.getMessage().contains("token_ids is required"), missing.getMessage());
+            IllegalArgumentException unnamed = assertThrows(IllegalArgumentException.class,
+                    () -> loss.evaluate(new ai.djl.ndarray.NDList(m.create(f.tokens, tok)), new ai.djl.ndarray.NDList(f.policyLogits(m))));
+            assertTrue(unnamed.getMessage().contains("labels[0] is named nothing"), unnamed.getMessage());
         }
+    }
+
+    private static ai.djl.ndarray.NDArray named(ai.djl.ndarray.NDArray a, String name) {
+        a.setName(name);
+        return a;
     }
 }

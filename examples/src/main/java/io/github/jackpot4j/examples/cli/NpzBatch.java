@@ -145,7 +145,7 @@ final class NpzBatch {
             throw new IOException(file + ": `rollout_topk_ids` has shape "
                     + java.util.Arrays.toString(shapes.get("rollout_topk_ids")) + " but must be [B,T,k]");
         }
-        JackpotBatch.Builder builder = hasTopK ? JackpotBatch.builder(b, t, k) : JackpotBatch.builder(b, t);
+        JackpotBatch.Builder builder = (hasTopK ? JackpotBatch.builder(b, t, k) : JackpotBatch.builder(b, t)).step(0);
         builder.rolloutLogProbs(view(arrays, shapes, "rollout_log_probs"))
                 .oldLogProbs(view(arrays, shapes, "old_log_probs"))
                 .logProbs(view(arrays, shapes, "log_probs"))

@@ -306,7 +306,6 @@ public final class DecoupledDemo {
                     .continuousUpdate().build() : null;
             try {
                 int step = 0;
-                long sequence = 0;
                 while (step < totalSteps) {
                     if (stale) {
                         // one large batch from the policy as it is now, reused for `staleness` small steps
@@ -315,8 +314,7 @@ public final class DecoupledDemo {
                         DemoStep.Batch big = DemoStep.batch(prompts, responses, o.group, policy, policy, o.k);
                         for (int s = 0; s < o.staleness && step < totalSteps; s++, step++) {
                             DemoStep.Batch mb = slice(big, s * batchSize, batchSize);
-                            DemoStep.Stats st = DemoStep.update(config, policy, null, 0, mb, o.k, sequence);
-                            sequence += batchSize;
+                            DemoStep.Stats st = DemoStep.update(config, policy, null, 0, mb, o.k, step);
                             records.add(record(step, evaluate(policy, batchSize, rng), mb, st, Double.NaN, Double.NaN, 0));
                             tick(bar);
                         }
@@ -333,9 +331,8 @@ public final class DecoupledDemo {
                         double lambda = control != null ? control.weight() : o.lambdaDistill;
                         DemoStep.Stats st = null;
                         for (int e = 0; e < o.epochs; e++) { // the same rollouts and anchor, several updates (PPO epochs)
-                            st = DemoStep.update(config, policy, joint ? actor : null, lambda, b, o.k, sequence);
+                            st = DemoStep.update(config, policy, joint ? actor : null, lambda, b, o.k, step);
                         }
-                        sequence += batchSize;
                         if (joint && controller != null) {
                             control = controller.update(control, klAp);
                         }

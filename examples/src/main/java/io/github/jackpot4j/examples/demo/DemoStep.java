@@ -94,7 +94,7 @@ final class DemoStep {
         return m.create(ids, new Shape(n, ReverseTask.LENGTH));
     }
 
-    static RolloutBatch rollout(NDManager m, Batch b, int k, long sequenceOffset) {
+    static RolloutBatch rollout(NDManager m, Batch b, int k, long step) {
         Shape tok = new Shape(b.size(), ReverseTask.LENGTH);
         Shape lists = new Shape(b.size(), ReverseTask.LENGTH, k);
         return RolloutBatch.builder()
@@ -103,16 +103,16 @@ final class DemoStep {
                 .advantages(m.create(b.advantages, tok))
                 .cachedRollout(m.create(b.rolloutLogProbs, tok), m.create(b.rolloutTopIds, lists),
                         m.create(b.rolloutTopLogProbs, lists))
-                .sequenceOffset(sequenceOffset)
+                .step(step) // the rejection draws are keyed by the step (MATH.md §3)
                 .build();
     }
 
     /** One gradient step of the policy (and of the actor when {@code actor} is non-null: the joint objective). */
     static Stats update(JackpotConfig config, TinyLm policy, TinyLm actor, double lambdaDistill, Batch b, int k,
-                        long sequenceOffset) {
+                        long step) {
         Stats s = new Stats();
         try (NDManager m = policy.manager().newSubManager()) {
-            RolloutBatch rollout = rollout(m, b, k, sequenceOffset);
+            RolloutBatch rollout = rollout(m, b, k, step);
             try (var gc = policy.newGradientCollector()) {
                 NDArray policyLogits = policy.logits(m, b.prompts, b.responses, true);
                 JackpotLossOutput out;

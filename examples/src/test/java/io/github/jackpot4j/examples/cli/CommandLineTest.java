@@ -126,7 +126,7 @@ class CommandLineTest {
     }
 
     static JackpotBatch coreBatch() {
-        return JackpotBatch.builder(B, T, K)
+        return JackpotBatch.builder(B, T, K).step(0)
                 .responseMask((float[]) arrays.get("response_mask"))
                 .rolloutLogProbs((float[]) arrays.get("rollout_log_probs"))
                 .oldLogProbs((float[]) arrays.get("old_log_probs"))

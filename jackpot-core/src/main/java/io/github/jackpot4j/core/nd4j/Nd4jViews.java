@@ -21,7 +21,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * <p><b>No copy</b> when the array is a row-major ({@code 'c'}), densely strided host buffer of the
  * right type — float32 for values, int32 or int64 for ids: the view reads the array's native memory
  * through a direct NIO buffer, so later writes to the array are visible to the view and the caller
- * must keep the array alive and unchanged while a computation runs. <b>A copy</b> (to a float32 or
+ * must keep the array unchanged while a computation runs. A zero-copy view keeps its {@code INDArray}
+ * reachable ({@link FloatView#keepingAlive}), so dropping the array after building a batch is safe:
+ * its native memory lives as long as the batch. <b>A copy</b> (to a float32 or
  * int64 Java array) is made otherwise: views with non-default strides, {@code 'f'} order, other
  * dtypes. {@link #isZeroCopy(INDArray, boolean)} says which will happen.
  */
@@ -40,7 +42,7 @@ public final class Nd4jViews {
     public static FloatView floatView(INDArray a) {
         int[] shape = shape(a);
         if (isZeroCopy(a, false)) {
-            return FloatView.of(nio(a).asFloatBuffer(), (int) a.offset(), shape);
+            return FloatView.of(nio(a).asFloatBuffer(), (int) a.offset(), shape).keepingAlive(a);
         }
         float[] copy = a.dup('c').castTo(DataType.FLOAT).data().asFloat();
         return FloatView.of(copy, 0, shape);
@@ -51,8 +53,9 @@ public final class Nd4jViews {
         int[] shape = shape(a);
         if (isZeroCopy(a, true)) {
             ByteBuffer bytes = nio(a);
-            return a.dataType() == DataType.INT ? IdView.of(bytes.asIntBuffer(), (int) a.offset(), shape)
+            IdView view = a.dataType() == DataType.INT ? IdView.of(bytes.asIntBuffer(), (int) a.offset(), shape)
                     : IdView.of(bytes.asLongBuffer(), (int) a.offset(), shape);
+            return view.keepingAlive(a);
         }
         long[] copy = a.dup('c').castTo(DataType.LONG).data().asLong();
         return IdView.of(copy, 0, shape);
@@ -74,13 +77,17 @@ public final class Nd4jViews {
     }
 
     /**
-     * A validated batch from arrays keyed by the MATH.md §1 names ({@code "log_probs"},
+     * A batch builder filled from arrays keyed by the MATH.md §1 names ({@code "log_probs"},
      * {@code "rollout_topk_ids"}, ..., optional {@code "response_mask"}, {@code "uniforms"},
-     * {@code "rollout_log_probs_at_target_topk"}).
+     * {@code "rollout_log_probs_at_target_topk"}); add the step (and a micro-batch's sequence offset)
+     * and build:
+     * <pre>{@code
+     * JackpotBatch batch = Nd4jViews.builder(B, T, k, arrays).step(step).build();
+     * }</pre>
      *
-     * @throws IllegalArgumentException for an unknown name, or whatever {@link JackpotBatch.Builder#build()} rejects
+     * @throws IllegalArgumentException for an unknown name or a top-k id array without its log-probs
      */
-    public static JackpotBatch batch(int batchSize, int length, int topK, Map<String, INDArray> arrays) {
+    public static JackpotBatch.Builder builder(int batchSize, int length, int topK, Map<String, INDArray> arrays) {
         JackpotBatch.Builder b = topK > 0 ? JackpotBatch.builder(batchSize, length, topK)
                 : JackpotBatch.builder(batchSize, length);
         for (Map.Entry<String, INDArray> e : arrays.entrySet()) {
@@ -108,7 +115,7 @@ public final class Nd4jViews {
         if (arrays.containsKey("target_topk_ids") || arrays.containsKey("target_topk_log_probs")) {
             b.targetTopK(idView(required(arrays, "target_topk_ids")), floatView(required(arrays, "target_topk_log_probs")));
         }
-        return b.build();
+        return b;
     }
 
     private static INDArray required(Map<String, INDArray> arrays, String name) {

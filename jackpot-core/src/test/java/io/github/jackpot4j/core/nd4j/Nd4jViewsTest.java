@@ -94,7 +94,7 @@ class Nd4jViewsTest {
             }
         }
         JackpotConfig config = JackpotConfig.builder().topK(k).build();
-        JackpotBatch arrays = JackpotBatch.builder(b, t, k).logProbs(lp).oldLogProbs(old).rolloutLogProbs(roll)
+        JackpotBatch arrays = JackpotBatch.builder(b, t, k).step(0).logProbs(lp).oldLogProbs(old).rolloutLogProbs(roll)
                 .advantages(adv).rolloutTopK(rIds, rTop).targetTopK(tIds, tTop).targetLogProbsAtRolloutTopK(cross).build();
         JackpotResult expected = Jackpot.compute(config, arrays);
 
@@ -110,7 +110,7 @@ class Nd4jViewsTest {
         m.put("target_topk_ids", Nd4j.create(tIds, lists, DataType.LONG));
         m.put("target_topk_log_probs", Nd4j.create(tTop, lists, 'c'));
         m.put("target_log_probs_at_rollout_topk", Nd4j.create(cross, lists, 'c'));
-        JackpotResult viaNd4j = Jackpot.compute(config, Nd4jViews.batch(b, t, k, m));
+        JackpotResult viaNd4j = Jackpot.compute(config, Nd4jViews.builder(b, t, k, m).step(0).build());
         assertArrayEquals(expected.weights(), viaNd4j.weights());
         assertArrayEquals(expected.gradLogProbs(), viaNd4j.gradLogProbs());
         assertEquals(expected.loss(), viaNd4j.loss(), 0.0);
@@ -120,6 +120,6 @@ class Nd4jViewsTest {
         assertEquals(viaNd4j.weights()[4], weights.getFloat(1, 1));
 
         m.put("logprobs", m.get("log_probs"));
-        assertThrows(IllegalArgumentException.class, () -> Nd4jViews.batch(b, t, k, m));
+        assertThrows(IllegalArgumentException.class, () -> Nd4jViews.builder(b, t, k, m).step(0).build());
     }
 }
