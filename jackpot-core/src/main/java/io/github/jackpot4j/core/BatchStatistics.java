@@ -17,25 +17,76 @@ public final class BatchStatistics {
     /** Length of {@link #toArray()}. */
     public static final int ARRAY_LENGTH = 5;
 
+    private static final long UNKNOWN = Long.MIN_VALUE;
+
     private final double validTokens;
     private final double acceptedTokens;
     private final double sumAcceptance;
     private final double sumZApprox;
     private final double sequences;
     private final double lambda;
+    // What the sums were taken of, so that statistics of another step, configuration or set of sequences
+    // are refused rather than silently mixed in (UNKNOWN after fromArray, or for EMPTY).
+    private final long step;
+    private final long configKey;
+    private final long firstSequence; // the covered global sequences lie in [firstSequence, endSequence)
+    private final long endSequence;
+    private final long rows;          // how many sequences (rows) the sums cover; −1 when unknown
 
     BatchStatistics(double validTokens, double acceptedTokens, double sumAcceptance, double sumZApprox,
                     double sequences, double lambda) {
+        this(validTokens, acceptedTokens, sumAcceptance, sumZApprox, sequences, lambda, UNKNOWN, UNKNOWN, UNKNOWN,
+                UNKNOWN, -1);
+    }
+
+    private BatchStatistics(double validTokens, double acceptedTokens, double sumAcceptance, double sumZApprox,
+                            double sequences, double lambda, long step, long configKey, long firstSequence,
+                            long endSequence, long rows) {
         this.validTokens = validTokens;
         this.acceptedTokens = acceptedTokens;
         this.sumAcceptance = sumAcceptance;
         this.sumZApprox = sumZApprox;
         this.sequences = sequences;
         this.lambda = lambda;
+        this.step = step;
+        this.configKey = configKey;
+        this.firstSequence = firstSequence;
+        this.endSequence = endSequence;
+        this.rows = rows;
     }
 
-    /** The sums of both. */
+    /** These sums, tagged with what they were taken of (used by the kernels of every backend). */
+    BatchStatistics tagged(JackpotConfig config, long step, long sequenceOffset, long batchSize) {
+        return new BatchStatistics(validTokens, acceptedTokens, sumAcceptance, sumZApprox, sequences, lambda,
+                step >= 0 ? step : UNKNOWN, config.statisticsKey(), sequenceOffset, sequenceOffset + batchSize,
+                batchSize);
+    }
+
+    /**
+     * The statistics of one batch from the five sums a device backend computed ({@link #toArray()}
+     * order), tagged with the configuration, λ, step and the global sequences [offset, offset + B) they
+     * cover — so that merging or applying them to the wrong step, configuration or sequences fails.
+     * For backend authors (the DJL adapter); a trainer gets statistics from {@code Jackpot.statistics}.
+     */
+    public static BatchStatistics of(double[] sums, JackpotConfig config, double lambda, long step,
+                                     long sequenceOffset, long batchSize) {
+        BatchStatistics s = fromArray(sums);
+        return new BatchStatistics(s.validTokens, s.acceptedTokens, s.sumAcceptance, s.sumZApprox, s.sequences,
+                lambda, step >= 0 ? step : UNKNOWN, config.statisticsKey(), sequenceOffset, sequenceOffset + batchSize,
+                batchSize);
+    }
+
+    /**
+     * The sums of both. Refuses statistics of different steps, configurations or λ, and parts that
+     * cover the same sequences twice (a micro-batch without its {@code sequenceOffset}).
+     */
     public BatchStatistics merge(BatchStatistics other) {
+        if (other == EMPTY) {
+            return this;
+        }
+        if (this == EMPTY) {
+            return other;
+        }
         double l;
         if (Double.isNaN(lambda)) {
             l = other.lambda;
@@ -46,16 +97,80 @@ public final class BatchStatistics {
                     + " and " + other.lambda + "; in budget mode solve λ once over all micro-batches with"
                     + " Jackpot.solveLambda(config, batches) and use config.withLambda(λ)");
         }
+        if (step != UNKNOWN && other.step != UNKNOWN && step != other.step) {
+            throw new IllegalArgumentException("cannot merge statistics of step " + step + " and step " + other.step
+                    + ": the statistics of one step combine the micro-batches of that step only");
+        }
+        if (configKey != UNKNOWN && other.configKey != UNKNOWN && configKey != other.configKey) {
+            throw new IllegalArgumentException("cannot merge statistics taken with different configurations:"
+                    + " every micro-batch of a step must use the same JackpotConfig");
+        }
+        long first = UNKNOWN;
+        long end = UNKNOWN;
+        long n = -1;
+        if (rows >= 0 && other.rows >= 0) {
+            boolean disjoint = endSequence <= other.firstSequence || other.endSequence <= firstSequence;
+            first = Math.min(firstSequence, other.firstSequence);
+            end = Math.max(endSequence, other.endSequence);
+            n = rows + other.rows;
+            if (!disjoint && (rows == endSequence - firstSequence && other.rows == other.endSequence - other.firstSequence
+                    || n > end - first)) {
+                throw new IllegalArgumentException("cannot merge statistics of overlapping sequences [" + firstSequence
+                        + ", " + endSequence + ") and [" + other.firstSequence + ", " + other.endSequence + "): give"
+                        + " each micro-batch its global first row with sequenceOffset (or carve the batch with"
+                        + " JackpotBatch.split), so that no sequence is counted twice");
+            }
+        }
         return new BatchStatistics(validTokens + other.validTokens, acceptedTokens + other.acceptedTokens,
-                sumAcceptance + other.sumAcceptance, sumZApprox + other.sumZApprox, sequences + other.sequences, l);
+                sumAcceptance + other.sumAcceptance, sumZApprox + other.sumZApprox, sequences + other.sequences, l,
+                step != UNKNOWN ? step : other.step, configKey != UNKNOWN ? configKey : other.configKey, first, end, n);
     }
 
-    /** {N, Σ Mask, Σ a, Σ Zapprox, S}: sum these element-wise across ranks, then {@link #fromArray}. */
+    /**
+     * Checks that these statistics may scope a batch of {@code config} at {@code batchStep} (−1: no
+     * step) covering the global sequences [offset, offset + B), naming what disagrees (MATH.md §3, §5).
+     * Every backend calls it before using global statistics.
+     *
+     * @throws IllegalArgumentException for statistics of another step, configuration or set of sequences
+     */
+    public void checkApplies(JackpotConfig config, long batchStep, long sequenceOffset, long batchSize) {
+        if (step != UNKNOWN && batchStep >= 0 && step != batchStep) {
+            throw new IllegalArgumentException("the statistics were taken at step " + step + " but the batch is step "
+                    + batchStep + ": merge the statistics of this step's micro-batches");
+        }
+        if (configKey != UNKNOWN && configKey != config.statisticsKey()) {
+            throw new IllegalArgumentException("the statistics were taken with another configuration than the one"
+                    + " given: use the same JackpotConfig for statistics and loss");
+        }
+        if (rows >= 0 && (sequenceOffset < firstSequence || sequenceOffset + batchSize > endSequence)) {
+            throw new IllegalArgumentException("the batch covers global sequences [" + sequenceOffset + ", "
+                    + (sequenceOffset + batchSize) + ") but the statistics cover [" + firstSequence + ", " + endSequence
+                    + "): is the batch's sequenceOffset right, and were its statistics merged in?");
+        }
+    }
+
+    /** {N, Σ Mask, Σ a, Σ Zapprox, S}: sum these element-wise across ranks, then {@link #allReduced}. */
     public double[] toArray() {
         return new double[] {validTokens, acceptedTokens, sumAcceptance, sumZApprox, sequences};
     }
 
-    /** The inverse of {@link #toArray()}; λ is unknown (NaN) afterwards. */
+    /**
+     * The global statistics after an all-reduce: {@code sums} is {@link #toArray()} summed over every
+     * data-parallel rank; step, configuration and λ stay those of this (the rank's own) statistics.
+     * <pre>{@code
+     * double[] s = local.toArray(); allReduceSum(s); BatchStatistics global = local.allReduced(s);
+     * }</pre>
+     */
+    public BatchStatistics allReduced(double[] sums) {
+        BatchStatistics s = fromArray(sums);
+        return new BatchStatistics(s.validTokens, s.acceptedTokens, s.sumAcceptance, s.sumZApprox, s.sequences, lambda,
+                step, configKey, UNKNOWN, UNKNOWN, -1);
+    }
+
+    /**
+     * The inverse of {@link #toArray()} with nothing known of where the sums came from (λ, step,
+     * configuration unchecked); prefer {@link #allReduced(double[])}, which keeps them.
+     */
     public static BatchStatistics fromArray(double[] sums) {
         if (sums == null || sums.length != ARRAY_LENGTH) {
             throw new IllegalArgumentException("statistics array must have " + ARRAY_LENGTH + " elements");
@@ -66,6 +181,11 @@ public final class BatchStatistics {
             }
         }
         return new BatchStatistics(sums[0], sums[1], sums[2], sums[3], sums[4], Double.NaN);
+    }
+
+    /** The training step the statistics were taken at, or −1 when unknown. */
+    public long step() {
+        return step == UNKNOWN ? -1 : step;
     }
 
     /** N: tokens with response_mask = 1. */

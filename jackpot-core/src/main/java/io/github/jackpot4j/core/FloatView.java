@@ -80,6 +80,14 @@ public final class FloatView {
         return owner;
     }
 
+    /** Rows [from, from + count) of dimension 0, no copy (the same backing store and owner). */
+    FloatView rows(int from, int count) {
+        int rowSize = shape[0] == 0 ? 0 : size / shape[0];
+        int[] s = shape.clone();
+        s[0] = count;
+        return new FloatView(array, buffer, offset + from * rowSize, s, owner);
+    }
+
     /** The element at a flat row-major index in {@code [0, size())}. */
     public float get(int flatIndex) {
         return array != null ? array[offset + flatIndex] : buffer.get(offset + flatIndex);

@@ -38,6 +38,16 @@ public final class IdView {
         return owner;
     }
 
+    /** Rows [from, from + count) of dimension 0, no copy (the same backing store and owner). */
+    IdView rows(int from, int count) {
+        int rowSize = shape[0] == 0 ? 0 : size / shape[0];
+        int[] s = shape.clone();
+        s[0] = count;
+        IdView v = new IdView(ints, longs, intBuffer, longBuffer, offset + from * rowSize, s);
+        v.owner = owner;
+        return v;
+    }
+
     private IdView(int[] ints, long[] longs, IntBuffer intBuffer, LongBuffer longBuffer, int offset, int[] shape) {
         this.ints = ints;
         this.longs = longs;

@@ -51,6 +51,14 @@ public final class Jackpot {
             throw new IllegalArgumentException("result was allocated for [" + out.batchSize + "," + out.length
                     + "] but the batch is [" + batch.batchSize + "," + batch.length + "]");
         }
+        if (global != null) {
+            global.checkApplies(config, batch.hasUniforms() ? -1 : batch.step, batch.sequenceOffset, batch.batchSize);
+        } else if (batch.isPart()) {
+            throw new IllegalArgumentException("this batch is a micro-batch (rows [" + batch.sequenceOffset + ", "
+                    + (batch.sequenceOffset + batch.batchSize) + ") of a split batch): κ and the loss denominators must"
+                    + " be those of the whole batch — pass the merged statistics of every part, or use"
+                    + " Jackpot.computeParts(config, parts)");
+        }
         double lambda = lambdaFor(config, global, batch);
         JackpotKernel kernel = new JackpotKernel(config, batch, out, lambda);
         runAcceptance(kernel, execution, out);
@@ -70,6 +78,52 @@ public final class Jackpot {
         }, new PolicyObjective(config));
         kernel.finish(scope);
         Reference.reachabilityFence(batch); // its views keep their memory's owners alive (FloatView#keepingAlive)
+    }
+
+    /**
+     * The micro-batches of one step computed as one batch (MATH.md §3, §5, §7): checks that the parts
+     * share a step and cover consecutive global sequences, solves λ over all of them in budget mode,
+     * merges their statistics and computes each part with them — so κ, the masks and the denominators
+     * are the whole batch's and the parts' losses and gradients add up to the whole's.
+     * <pre>{@code
+     * List<JackpotResult> parts = Jackpot.computeParts(config, batch.split(microBatchRows));
+     * }</pre>
+     * Parts built separately need {@code .sequenceOffset(firstGlobalRow)} and the same {@code .step(s)}.
+     *
+     * @throws IllegalArgumentException when the parts are empty, of different steps, overlap or leave gaps
+     */
+    public static java.util.List<JackpotResult> computeParts(JackpotConfig config, java.util.List<JackpotBatch> parts) {
+        if (parts == null || parts.isEmpty()) {
+            throw new IllegalArgumentException("parts must hold at least one micro-batch");
+        }
+        JackpotBatch first = parts.get(0);
+        for (int i = 1; i < parts.size(); i++) {
+            JackpotBatch prev = parts.get(i - 1);
+            JackpotBatch part = parts.get(i);
+            if (part.step != first.step) {
+                throw new IllegalArgumentException("parts[" + i + "] is step " + part.step + " but parts[0] is step "
+                        + first.step + ": the micro-batches of one call must be one step's");
+            }
+            long expected = prev.sequenceOffset + prev.batchSize;
+            if (part.sequenceOffset != expected) {
+                throw new IllegalArgumentException("parts[" + i + "] starts at global sequence " + part.sequenceOffset
+                        + " but parts[" + (i - 1) + "] ends at " + expected + ": give each part its first global row"
+                        + " with JackpotBatch.Builder.sequenceOffset, or carve the batch with JackpotBatch.split");
+            }
+        }
+        JackpotConfig scoped = config;
+        if (config.budgetMode() && config.useJackpot()) {
+            scoped = config.withLambda(solveLambda(config, parts.toArray(new JackpotBatch[0])));
+        }
+        BatchStatistics global = BatchStatistics.EMPTY;
+        for (JackpotBatch part : parts) {
+            global = global.merge(statistics(scoped, part));
+        }
+        java.util.List<JackpotResult> results = new java.util.ArrayList<>(parts.size());
+        for (JackpotBatch part : parts) {
+            results.add(compute(scoped, part, global));
+        }
+        return java.util.Collections.unmodifiableList(results);
     }
 
     /**

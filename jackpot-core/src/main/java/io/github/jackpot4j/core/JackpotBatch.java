@@ -32,6 +32,60 @@ public final class JackpotBatch {
     final FloatView targetFullLogProbs;
     final FloatView uniforms;
 
+    /** Rows of the whole batch this one was carved from by {@link #split(int)}, or 0 when it is not a part. */
+    final int wholeRows;
+
+    /** A part of {@code whole}: rows [from, from + rows), the same step, its global offset; no copy, no re-validation. */
+    private JackpotBatch(JackpotBatch whole, int from, int rows) {
+        batchSize = rows;
+        length = whole.length;
+        topK = whole.topK;
+        vocabSize = whole.vocabSize;
+        sequenceOffset = whole.sequenceOffset + from;
+        step = whole.step;
+        responseMask = part(whole.responseMask, from, rows);
+        rolloutLogProbs = part(whole.rolloutLogProbs, from, rows);
+        oldLogProbs = part(whole.oldLogProbs, from, rows);
+        logProbs = part(whole.logProbs, from, rows);
+        advantages = part(whole.advantages, from, rows);
+        rolloutTopkIds = whole.rolloutTopkIds == null ? null : whole.rolloutTopkIds.rows(from, rows);
+        rolloutTopkLogProbs = part(whole.rolloutTopkLogProbs, from, rows);
+        targetTopkIds = whole.targetTopkIds == null ? null : whole.targetTopkIds.rows(from, rows);
+        targetTopkLogProbs = part(whole.targetTopkLogProbs, from, rows);
+        targetLogProbsAtRolloutTopk = part(whole.targetLogProbsAtRolloutTopk, from, rows);
+        rolloutLogProbsAtTargetTopk = part(whole.rolloutLogProbsAtTargetTopk, from, rows);
+        rolloutFullLogProbs = part(whole.rolloutFullLogProbs, from, rows);
+        targetFullLogProbs = part(whole.targetFullLogProbs, from, rows);
+        uniforms = part(whole.uniforms, from, rows);
+        wholeRows = whole.wholeRows > 0 ? whole.wholeRows : whole.batchSize;
+    }
+
+    private static FloatView part(FloatView v, int from, int rows) {
+        return v == null ? null : v.rows(from, rows);
+    }
+
+    /**
+     * Carves this batch into micro-batches of at most {@code rowsPerPart} sequences, in order, without
+     * copying: each part has its global {@link #sequenceOffset()} and this batch's step, so it draws
+     * the same rejection uniforms as the whole (MATH.md §3). A part refuses to be computed without the
+     * merged statistics of all parts; {@link Jackpot#computeParts} does the merging for you.
+     */
+    public java.util.List<JackpotBatch> split(int rowsPerPart) {
+        if (rowsPerPart <= 0) {
+            throw new IllegalArgumentException("rows per micro-batch = " + rowsPerPart + " must be > 0");
+        }
+        java.util.List<JackpotBatch> parts = new java.util.ArrayList<>();
+        for (int from = 0; from < batchSize; from += rowsPerPart) {
+            parts.add(new JackpotBatch(this, from, Math.min(rowsPerPart, batchSize - from)));
+        }
+        return java.util.Collections.unmodifiableList(parts);
+    }
+
+    /** True when this batch is a micro-batch carved by {@link #split(int)}. */
+    public boolean isPart() {
+        return wholeRows > 0;
+    }
+
     private JackpotBatch(Builder b) {
         batchSize = b.batchSize;
         length = b.length;
@@ -53,6 +107,7 @@ public final class JackpotBatch {
         rolloutFullLogProbs = b.rolloutFullLogProbs;
         targetFullLogProbs = b.targetFullLogProbs;
         uniforms = b.uniforms;
+        wholeRows = 0;
     }
 
     /** A builder for B sequences of length T with top-k lists of length k. */

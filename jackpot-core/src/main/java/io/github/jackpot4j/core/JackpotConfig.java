@@ -92,6 +92,26 @@ public final class JackpotConfig {
         return fillBuilder(builder(), toMap());
     }
 
+    /**
+     * A fingerprint of the keys the statistics' sums depend on (the draws' seed, the acceptance's
+     * target, the normalizer's k and rules; λ travels with the statistics itself), so that statistics
+     * taken under another such configuration are refused (MATH.md §5). Keys that only shape the loss
+     * (aggregation, clipping, κ's estimate) may differ. Computed once.
+     */
+    long statisticsKey() {
+        long key = statisticsKey;
+        if (key == 0) {
+            java.util.Map<String, Object> m = new java.util.TreeMap<>(toMap());
+            m.keySet().retainAll(java.util.List.of("use_jackpot", "jackpot_log_probs_to_keep", "jackpot_use_latest_logits",
+                    "jackpot_use_topk_renorm", "jackpot_target", "jackpot_missing_rollout_prob", "jackpot_seed"));
+            key = ((long) m.toString().hashCode() << 1) | 1; // never 0 (unset) nor Long.MIN_VALUE (unknown)
+            statisticsKey = key;
+        }
+        return key;
+    }
+
+    private transient volatile long statisticsKey;
+
     /** This configuration with a different λ (and budget mode turned off). */
     public JackpotConfig withLambda(double newLambda) {
         return toBuilder().targetAcceptance(null).lambda(newLambda).build();

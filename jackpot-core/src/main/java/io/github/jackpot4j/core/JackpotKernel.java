@@ -120,7 +120,8 @@ final class JackpotKernel {
                 sequences++;
             }
         }
-        return new BatchStatistics(valid, accepted, sumAcceptance, sumZ, sequences, lambda);
+        return new BatchStatistics(valid, accepted, sumAcceptance, sumZ, sequences, lambda)
+                .tagged(config, batch.hasUniforms() ? -1 : batch.step, batch.sequenceOffset, batch.batchSize);
     }
 
     /** Fixes κ and the loss denominators from the statistics in scope (MATH.md §5, §7). */
@@ -220,9 +221,9 @@ final class JackpotKernel {
                 grad[t] = (float) (coefficient * m * rho * objective.derivative);
                 rowLoss += tokenLoss;
                 sumWeight += rho;
-                maxWeight = Math.max(maxWeight, rho);
-                minWeight = Math.min(minWeight, rho);
-                if (m != 0) {
+                if (m != 0) { // the weight metrics describe the weights that act: over accepted tokens (§10)
+                    maxWeight = Math.max(maxWeight, rho);
+                    minWeight = Math.min(minWeight, rho);
                     acceptedWeight += rho;
                     acceptedWeightSq += rho * rho;
                 }
@@ -272,9 +273,10 @@ final class JackpotKernel {
         m[JackpotMetric.Z_APPROX_MEAN.ordinal()] = mean(s[RowStats.SUM_Z_APPROX], valid);
         m[JackpotMetric.KAPPA.ordinal()] = kappa;
         m[JackpotMetric.LAMBDA.ordinal()] = lambda;
-        m[JackpotMetric.WEIGHT_MEAN.ordinal()] = mean(s[RowStats.SUM_WEIGHT], valid);
-        m[JackpotMetric.WEIGHT_MAX.ordinal()] = valid > 0 ? maxWeight : 0.0;
-        m[JackpotMetric.WEIGHT_MIN.ordinal()] = valid > 0 ? minWeight : 0.0;
+        double accepted = s[RowStats.ACCEPTED];
+        m[JackpotMetric.WEIGHT_MEAN.ordinal()] = mean(s[RowStats.ACCEPTED_WEIGHT], accepted);
+        m[JackpotMetric.WEIGHT_MAX.ordinal()] = accepted > 0 ? maxWeight : 0.0;
+        m[JackpotMetric.WEIGHT_MIN.ordinal()] = accepted > 0 ? minWeight : 0.0;
         m[JackpotMetric.OBRS_CLIP_FRAC.ordinal()] = mean(s[RowStats.OBRS_CLIPPED], valid);
         m[JackpotMetric.RESIDUAL_CLIP_FRAC.ordinal()] = mean(s[RowStats.RESIDUAL_CLIPPED], valid);
         m[JackpotMetric.UNION_SIZE_MEAN.ordinal()] = mean(s[RowStats.UNION_SIZE], valid);

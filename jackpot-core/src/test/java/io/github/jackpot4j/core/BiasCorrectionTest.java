@@ -91,7 +91,7 @@ class BiasCorrectionTest {
     void mergedStatisticsAreTheSumsAndGiveTheWholeBatchKappa() {
         JackpotConfig config = Batches.config().build();
         BatchStatistics first = Jackpot.statistics(config, threeTokens().build());
-        BatchStatistics second = Jackpot.statistics(config, twoTokens().build());
+        BatchStatistics second = Jackpot.statistics(config, twoTokens().builder().sequenceOffset(1).build());
         BatchStatistics merged = first.merge(second);
         // second = {2, 1, 1 + 0.5, 0.4 + 0.6, 1}; merged = {3 + 2, 2 + 1, 1.75 + 1.5, 1.5 + 1.0, 1 + 1}
         assertArrayEquals(new double[] {5, 3, 3.25, 2.5, 2}, merged.toArray(), 1e-6);

@@ -216,7 +216,10 @@ class HandComputedTest {
             BatchStatistics s = Jackpot.statistics(k2().build(), twoTokens());
             // N = 2, accepted 1, Σa = 1, ΣZapprox = 1.2, S = 1
             assertArrayEquals(new double[] {2, 1, 1, 1.2, 1}, s.toArray(), TOL);
-            BatchStatistics twice = s.merge(s);
+            // the same statistics twice cover sequence 0 twice: refused (a micro-batch without its offset) ...
+            assertThrows(IllegalArgumentException.class, () -> s.merge(s));
+            // ... but plain sums without provenance add up
+            BatchStatistics twice = BatchStatistics.fromArray(s.toArray()).merge(BatchStatistics.fromArray(s.toArray()));
             assertArrayEquals(new double[] {4, 2, 2, 2.4, 2}, twice.toArray(), TOL);
             assertEquals(s.kappa(AcceptanceEstimate.SAMPLED), twice.kappa(AcceptanceEstimate.SAMPLED), 1e-15);
             assertArrayEquals(s.toArray(), BatchStatistics.fromArray(s.toArray()).toArray());

@@ -55,10 +55,11 @@ class MetricsTest {
         // ρ = min(w, 3)·F = {1.0666667·2/3 = 0.7111111, 3·2 = 6, 0.1333333·0.25 = 0.0333333}
         JackpotResult r = result();
         assertArrayEquals(new float[] {0.7111111f, 6f, 0.0333333f, 0f}, r.weights(), 1e-6f);
-        // weight_mean = (0.7111111 + 6 + 0.0333333)/3 = 2.2481481; max 6; min 0.0333333 (the padding's 0 is not a weight)
-        assertEquals(2.2481481, r.metric(JackpotMetric.WEIGHT_MEAN), 1e-6);
+        // the weight metrics are over the weights that act, the accepted tokens 0 and 1 (token 2: u = .75 ≥ a = .5):
+        // weight_mean = (0.7111111 + 6)/2 = 3.3555556; max 6; min 0.7111111 (token 2's ρ and the padding's 0 left out)
+        assertEquals(3.3555556, r.metric(JackpotMetric.WEIGHT_MEAN), 1e-6);
         assertEquals(6.0, r.metric(JackpotMetric.WEIGHT_MAX), 1e-6);
-        assertEquals(0.0333333, r.metric(JackpotMetric.WEIGHT_MIN), 1e-6);
+        assertEquals(0.7111111, r.metric(JackpotMetric.WEIGHT_MIN), 1e-6);
         assertEquals(1.0 / 3, r.metric(JackpotMetric.OBRS_CLIP_FRAC), 1e-12);
         assertEquals(1.0 / 3, r.metric(JackpotMetric.RESIDUAL_CLIP_FRAC), 1e-12);
     }

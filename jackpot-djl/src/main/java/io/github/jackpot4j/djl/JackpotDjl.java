@@ -274,6 +274,10 @@ public final class JackpotDjl {
 
         // §3 acceptance and the rejection mask (§9: λ solved on the device in budget mode)
         NDArray delta = DjlMath.logRatio(targetLp, r.logProbs);
+        if (config.budgetMode() && global != null) {
+            throw new IllegalArgumentException("budget mode with global statistics: λ must be one for all micro-batches;"
+                    + " solve it over the whole batch and pass config.withLambda(λ)");
+        }
         double lambda = config.budgetMode() ? DjlBudget.solve(config, delta, valid) : config.lambda();
         NDArray ratio = delta.exp();
         NDArray acceptance = ratio.div((float) lambda).minimum(1f);
@@ -330,7 +334,12 @@ public final class JackpotDjl {
         NDArray sums = NDArrays.stack(new NDList(valid.sum(), accept.sum(), acceptance.mul(valid).sum(), zApprox.sum(),
                 rowAccepted.gt(0f).toType(DataType.FLOAT32, false).sum()));
         float[] s = sums.toFloatArray();
-        BatchStatistics local = BatchStatistics.fromArray(new double[] {s[0], s[1], s[2], s[3], s[4]});
+        long step = rollout.uniforms != null ? -1 : rollout.step;
+        BatchStatistics local = BatchStatistics.of(new double[] {s[0], s[1], s[2], s[3], s[4]}, config, lambda, step,
+                rollout.sequenceOffset, tokens.get(0));
+        if (global != null) {
+            global.checkApplies(config, step, rollout.sequenceOffset, tokens.get(0));
+        }
         BatchStatistics scope = global != null ? global : local;
         double kappa = useJackpot && config.biasCorrection()
                 ? scope.kappa(config.acceptanceEstimate() == AcceptanceEstimate.SAMPLED
@@ -381,9 +390,10 @@ public final class JackpotDjl {
                                                NDArray rolloutMass, NDArray targetMass, NDArray targetOverRollout,
                                                NDList objective, NDArray oldOverNew, BatchStatistics local) {
         double n = local.validTokens();
-        NDArray invalid = valid.eq(0f);
-        NDArray maxWeight = NDArrays.where(invalid, weights.zerosLike().sub(Float.MAX_VALUE), weights).max();
-        NDArray minWeight = NDArrays.where(invalid, weights.zerosLike().add(Float.MAX_VALUE), weights).min();
+        // the weight metrics describe the weights that act: over accepted tokens, like the ESS (§10)
+        NDArray rejected = accept.eq(0f);
+        NDArray maxWeight = NDArrays.where(rejected, weights.zerosLike().sub(Float.MAX_VALUE), weights).max();
+        NDArray minWeight = NDArrays.where(rejected, weights.zerosLike().add(Float.MAX_VALUE), weights).min();
         NDArray accepted = accept.mul(weights);
         NDList sums = new NDList(
                 acceptance.mul(valid).sum(), zApprox.sum(), weights.sum(), maxWeight, minWeight,
@@ -398,9 +408,10 @@ public final class JackpotDjl {
         m.put(JackpotMetric.Z_APPROX_MEAN.key(), mean(v[1], n));
         m.put(JackpotMetric.KAPPA.key(), kappa);
         m.put(JackpotMetric.LAMBDA.key(), lambda);
-        m.put(JackpotMetric.WEIGHT_MEAN.key(), mean(v[2], n));
-        m.put(JackpotMetric.WEIGHT_MAX.key(), n > 0 ? (double) v[3] : 0.0);
-        m.put(JackpotMetric.WEIGHT_MIN.key(), n > 0 ? (double) v[4] : 0.0);
+        double acceptedTokens = local.acceptedTokens();
+        m.put(JackpotMetric.WEIGHT_MEAN.key(), mean(v[12], acceptedTokens));
+        m.put(JackpotMetric.WEIGHT_MAX.key(), acceptedTokens > 0 ? (double) v[3] : 0.0);
+        m.put(JackpotMetric.WEIGHT_MIN.key(), acceptedTokens > 0 ? (double) v[4] : 0.0);
         m.put(JackpotMetric.OBRS_CLIP_FRAC.key(), mean(v[5], n));
         m.put(JackpotMetric.RESIDUAL_CLIP_FRAC.key(), mean(v[6], n));
         m.put(JackpotMetric.UNION_SIZE_MEAN.key(), mean(v[7], n));
