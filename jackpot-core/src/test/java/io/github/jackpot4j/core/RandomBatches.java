@@ -289,6 +289,16 @@ final class RandomBatches {
      * arrays, with {@code sequenceOffset = from} so the rejection draws are those of the whole batch.
      */
     static JackpotBatch build(Generated g, Target target, Mode mode, int from, int to) {
+        return builder(g, target, mode, from, to).build();
+    }
+
+    /** As {@link #build(Generated, Target, Mode, int, int)} but claiming global offset {@code sequenceOffset}. */
+    static JackpotBatch build(Generated g, Target target, Mode mode, int from, int to, long sequenceOffset) {
+        return builder(g, target, mode, from, to).sequenceOffset(sequenceOffset).build();
+    }
+
+    /** The builder of {@link #build(Generated, Target, Mode, int, int)}, step 0, for a test to change. */
+    static JackpotBatch.Builder builder(Generated g, Target target, Mode mode, int from, int to) {
         int rows = to - from;
         int t = g.length;
         int[] tokens = {rows, t};
@@ -317,7 +327,7 @@ final class RandomBatches {
                 b.rolloutLogProbsAtTargetTopK(FloatView.of(top.rolloutAtTarget, listOffset, lists));
             }
         }
-        return b.build();
+        return b;
     }
 
     /** {@link Jackpot#compute} into a fresh result, rows run as {@code execution} says. */
