@@ -495,8 +495,12 @@ public final class JackpotDjl {
             actor = actorLoss(config, actorLogits, rollout);
             distill = distillationLoss(config, policyLogits, actorLogits, rollout, Divergence.FORWARD);
             NDArray total;
-            try (NDArray weight = DjlMath.scalar(distill, lambdaDistill)) { // engine-owned: autograd may keep it
-                total = policy.loss().add(actor.loss()).add(distill.mul(weight));
+            // engine-owned constant (autograd may keep it); the intermediates are closed so that only the
+            // outputs stay in the caller's manager (autograd keeps its own references)
+            try (NDArray weight = DjlMath.scalar(distill, lambdaDistill);
+                 NDArray ppo = policy.loss().add(actor.loss());
+                 NDArray weighted = distill.mul(weight)) {
+                total = ppo.add(weighted);
             }
             return new JointLossOutput(total, policy, actor, distill, lambdaDistill);
         } catch (RuntimeException e) { // a failing stage leaves nothing behind in the caller's manager
