@@ -212,7 +212,7 @@ class CommandLineTest {
             Path out = dir.resolve("result.npz");
             Path metrics = dir.resolve("metrics.json");
             Run r = jackpot("weights", "--in", in.toString(), "--out", out.toString(), "--metrics", metrics.toString(),
-                    "--set", "jackpot_lambda=0.5");
+                    "--set", "jackpot_lambda=0.5", "--step", "0");
             assertEquals(0, r.status, r.err);
             Map<String, float[]> result = readResult(out);
             assertArrayEquals(expected.weights(), result.get("weights"), 1e-6f, in.toString());
