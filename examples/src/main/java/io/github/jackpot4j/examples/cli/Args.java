@@ -168,7 +168,8 @@ final class Args {
             throw new ValueException(name + " = '" + v + "' is not a whole number");
         }
         if (x < min || x > max) {
-            throw new ValueException(name + " = " + x + " must be in [" + min + ", " + max + "]");
+            throw new ValueException(name + " = " + x + (max == Long.MAX_VALUE ? " must be >= " + min
+                    : " must be in [" + min + ", " + max + "]"));
         }
         return x;
     }

@@ -197,6 +197,9 @@ final class NpzReader {
 
     /** Parses one .npy file held in {@code bytes}; {@code where} prefixes every error. */
     static Array parseNpy(String where, String name, byte[] bytes, Set<String> allowed) throws IOException {
+        if (bytes.length >= 6 && bytes.length < 10 && Arrays.equals(Arrays.copyOf(bytes, 6), MAGIC)) {
+            throw new IOException(where + " is cut short inside its .npy header");
+        }
         if (bytes.length < 10 || !Arrays.equals(Arrays.copyOf(bytes, 6), MAGIC)) {
             throw new IOException(where + " is not a .npy array (no \\x93NUMPY magic)");
         }
@@ -248,6 +251,11 @@ final class NpzReader {
         if ((Boolean) fortran) {
             throw new IOException(where + " is stored in Fortran order (fortran_order: True); save a C-ordered"
                     + " array (np.ascontiguousarray)");
+        }
+        for (long dim : shape) {
+            if (dim < 0) {
+                throw new IOException(where + " has shape " + Arrays.toString(shape) + " with a negative dimension");
+            }
         }
         long n = elements(shape);
         if (n < 0 || n > MAX_ELEMENTS) {
