@@ -72,10 +72,12 @@ final class AtomicOutputs implements AutoCloseable {
         if (parent == null || !Files.isDirectory(parent)) {
             throw new IOException(target + ": the output folder " + parent + " does not exist");
         }
-        Path tmp = Files.createTempFile(parent, "." + abs.getFileName() + ".", ".tmp");
-        staged.put(abs, tmp);
-        try (OutputStream out = Files.newOutputStream(tmp)) {
-            content.writeTo(out);
+        try {
+            Path tmp = Files.createTempFile(parent, "." + abs.getFileName() + ".", ".tmp");
+            staged.put(abs, tmp);
+            try (OutputStream out = Files.newOutputStream(tmp)) {
+                content.writeTo(out);
+            }
         } catch (IOException e) {
             throw new IOException("cannot write " + target + ": " + message(e), e);
         }

@@ -39,6 +39,8 @@ final class NpzReader {
             "|b1", "bool");
     /** The largest array this reader loads, in elements (Java arrays are int-indexed). */
     static final long MAX_ELEMENTS = Integer.MAX_VALUE - 16;
+    /** The largest entry (a whole .npy file) this reader loads: the largest Java byte array. */
+    static final long MAX_ENTRY_BYTES = Integer.MAX_VALUE - 16;
     private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
 
     /** One array of the file: its dtype as numpy writes it ({@code <f4}, ...), shape and raw little-endian data. */
@@ -123,8 +125,11 @@ final class NpzReader {
         if (Files.isDirectory(file)) {
             throw new IOException(file + " is a folder, not an .npz file");
         }
-        if (!Files.isRegularFile(file)) {
+        if (!Files.exists(file)) {
             throw new IOException(file + ": no such file");
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(file + " is not a regular file");
         }
         Map<String, Array> arrays = new LinkedHashMap<>();
         try (ZipFile zip = new ZipFile(file.toFile())) {
@@ -171,14 +176,20 @@ final class NpzReader {
         if (declared < 0) {
             throw new IOException(where + ": the zip directory gives no size");
         }
+        if (declared > MAX_ENTRY_BYTES) {
+            throw new IOException(where + " is " + declared + " bytes, more than the " + MAX_ENTRY_BYTES
+                    + " bytes one array may take");
+        }
         byte[] bytes;
         try (InputStream in = zip.getInputStream(entry)) {
             // read at most one byte beyond the declared size, so a lying directory cannot exhaust memory
-            bytes = readUpTo(in, Math.min(declared, MAX_ELEMENTS * 8 + 65_536) + 1);
+            bytes = readUpTo(in, declared + 1);
         } catch (ZipException e) {
             throw new IOException(where + " cannot be read: " + reason(e), e);
         } catch (EOFException e) {
             throw new IOException(where + " is cut short (" + reason(e) + ")", e);
+        } catch (IOException e) {
+            throw new IOException(where + " cannot be read: " + reason(e), e);
         }
         if (bytes.length != declared) {
             throw new IOException(where + " holds " + (bytes.length > declared ? "more" : "fewer") + " bytes ("
@@ -332,13 +343,21 @@ final class NpzReader {
         return kind == null ? "'" + descr + "'" : "'" + descr + "' (" + endian + kind + bits + ")";
     }
 
+    /** Reads at most {@code limit} (≤ {@link #MAX_ENTRY_BYTES} + 1) bytes, growing as data arrives. */
     private static byte[] readUpTo(InputStream in, long limit) throws IOException {
-        // grow as data arrives: the declared size is not trusted for the allocation
-        byte[] buf = new byte[(int) Math.min(limit, 1 << 16)];
+        // the declared size is not trusted for the allocation: a lying directory cannot exhaust memory
+        long cap = Math.min(limit, MAX_ENTRY_BYTES);
+        byte[] buf = new byte[(int) Math.min(cap, 1 << 16)];
         int n = 0;
         while (n < limit) {
             if (n == buf.length) {
-                buf = Arrays.copyOf(buf, (int) Math.min(limit, Math.min((long) buf.length * 2, Integer.MAX_VALUE - 16)));
+                if (buf.length >= cap) {
+                    if (in.read() >= 0) {
+                        throw new IOException("it holds more than " + MAX_ENTRY_BYTES + " bytes");
+                    }
+                    return buf;
+                }
+                buf = Arrays.copyOf(buf, (int) Math.min(cap, (long) buf.length * 2));
             }
             int r = in.read(buf, n, buf.length - n);
             if (r < 0) {

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -412,6 +413,28 @@ class CliBadInputMatrixTest {
         in = withArray("mask.npz", "response_mask", NpzBytes.npy("<f4", false, new long[] {B, T},
                 NpzBytes.f4(mask)), false);
         assertNames(weights(in), "response_mask");
+    }
+
+    @Test
+    void unexpectedExceptionsAreOneLineToo() {
+        CommandLineTest.Run r = CommandLineTest.jackpot((String) null);
+        assertEquals(1, r.status, r.err);
+        assertEquals(1, r.err.lines().count(), r.err);
+        assertTrue(r.err.startsWith("jackpot: error: internal error: java.lang.NullPointerException"), r.err);
+    }
+
+    @Test
+    void anUnreadableOutputFolderIsNamed() throws IOException {
+        Path in = write("b.npz", valid(), false);
+        Path locked = Files.createDirectory(dir.resolve("locked"));
+        Assumptions.assumeTrue(locked.toFile().setWritable(false) && !Files.isWritable(locked),
+                "running as root: permissions do not stop the write");
+        try {
+            out = locked.resolve("r.npz");
+            assertNames(weights(in), "cannot write", "r.npz");
+        } finally {
+            locked.toFile().setWritable(true);
+        }
     }
 
     @Test
