@@ -117,9 +117,13 @@ final class Args {
         return values.containsKey(name);
     }
 
+    /** The value of a single-valued option; giving it twice is a usage error (which one was meant?). */
     String get(String name, String fallback) {
         List<String> v = values.get(name);
-        return v == null ? fallback : v.get(v.size() - 1);
+        if (v != null && v.size() > 1) {
+            throw new UsageException("option " + name + " is given " + v.size() + " times; give it once");
+        }
+        return v == null ? fallback : v.get(0);
     }
 
     String required(String name) {

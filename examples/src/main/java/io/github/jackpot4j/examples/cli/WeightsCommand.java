@@ -106,12 +106,13 @@ public final class WeightsCommand {
         return JackpotConfig.fromMap(settings);
     }
 
-    /** A flat JSON object of finite numbers. */
+    /** A flat JSON object of numbers (a non-finite value, which MATH.md §10 rules out, would be null). */
     static String json(Map<String, Double> metrics) {
         StringBuilder sb = new StringBuilder("{\n");
         int i = 0;
         for (Map.Entry<String, Double> e : metrics.entrySet()) {
-            sb.append("  \"").append(e.getKey()).append("\": ").append(e.getValue())
+            Double v = e.getValue();
+            sb.append("  \"").append(e.getKey()).append("\": ").append(v == null || !Double.isFinite(v) ? "null" : v)
                     .append(++i < metrics.size() ? ",\n" : "\n");
         }
         return sb.append("}\n").toString();

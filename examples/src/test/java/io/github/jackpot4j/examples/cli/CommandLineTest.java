@@ -271,6 +271,9 @@ class CommandLineTest {
         assertEquals(1, noFile.status);
         assertTrue(noFile.err.contains("no such file"), noFile.err);
         assertEquals(2, jackpot("nonsense").status);
+        Run twice = jackpot("weights", "--in", "a.npz", "--in", "b.npz", "--out", "o.npz");
+        assertEquals(2, twice.status);
+        assertEquals("jackpot weights: option --in is given 2 times; give it once (try --help)", twice.err.trim());
         for (String command : new String[] {"weights", "budget", "calibrate", "quickstart"}) {
             Run help = jackpot(command, "--help");
             assertEquals(0, help.status, command);
