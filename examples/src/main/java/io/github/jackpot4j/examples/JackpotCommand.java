@@ -22,7 +22,22 @@ public final class JackpotCommand {
         }
     }
 
+    /**
+     * Runs one command and returns its exit status: 0, 2 for a bad command line, 1 for anything else
+     * that fails. Whatever a command throws is printed as one line, never as a stack trace.
+     */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        try {
+            return dispatch(args, out, err);
+        } catch (RuntimeException | OutOfMemoryError | StackOverflowError | LinkageError e) {
+            String m = e.getMessage() == null ? "" : ": " + e.getMessage().replaceAll("[\\r\\n]+", " ").trim();
+            err.println("jackpot: error: " + (e instanceof OutOfMemoryError ? "out of memory" + m
+                    + " (raise the Java heap with java -Xmx...)" : "internal error: " + e.getClass().getName() + m));
+            return 1;
+        }
+    }
+
+    private static int dispatch(String[] args, PrintStream out, PrintStream err) {
         String command = args.length == 0 ? "quickstart" : args[0];
         String[] rest = args.length == 0 ? new String[0] : Arrays.copyOfRange(args, 1, args.length);
         switch (command) {

@@ -16,41 +16,50 @@ public final class BudgetCommand {
     }
 
     static final String HELP = String.join("\n",
-            "usage: jackpot budget --in BATCH.npz --target-acceptance A [--set key=value]...",
+            "usage: jackpot budget --in BATCH.npz --target-acceptance A [--step N] [--sequence-offset N]",
+            "                      [--set key=value]...",
             "Prints the lambda at which the mean OBRS acceptance min(1, p_tgt/(lambda p_inf)) over the valid",
             "tokens of the batch equals A in (0, 1] (MATH.md section 9). --set jackpot_target=reference uses",
-            "old_log_probs as the target.");
+            "old_log_probs as the target. The expected acceptance draws nothing, so --step and",
+            "--sequence-offset are optional here; they are accepted (and --step is checked against the file's",
+            "`step` array) so that the same arguments work for `jackpot weights`.");
 
     /** Runs the command; returns the exit status. */
     public static int run(String[] argv, PrintStream out, PrintStream err) {
         try {
-            Args args = Args.parse(argv, Set.of("--in", "--target-acceptance", "--set"), Set.of());
+            Args args = Args.parse(argv, Set.of("--in", "--target-acceptance", "--set", "--step", "--sequence-offset"),
+                    Set.of());
             if (args.help()) {
                 out.println(HELP);
                 return 0;
             }
             Path in = Path.of(args.required("--in"));
+            String targetText = args.required("--target-acceptance");
             double target = args.number("--target-acceptance", Double.NaN);
-            if (Double.isNaN(target)) {
-                throw new Args.UsageException("missing required option --target-acceptance");
+            if (!(target > 0 && target <= 1)) {
+                throw new Args.ValueException("--target-acceptance = '" + targetText + "' must be in (0, 1]");
             }
-            Map<String, Object> arrays = NpzBatch.read(in);
+            Long step = args.has("--step") ? args.whole("--step", 0, 0, Long.MAX_VALUE) : null;
+            long offset = args.whole("--sequence-offset", 0, 0, Long.MAX_VALUE);
+            NpzBatch.Loaded arrays = NpzBatch.read(in);
             Map<String, Object> settings = args.settings("--set");
             settings.put("jackpot_target_acceptance", target);
-            int k = NpzBatch.topK(arrays);
+            int k = arrays.topK();
             if (k > 0 && !settings.containsKey("jackpot_log_probs_to_keep")) {
                 settings.put("jackpot_log_probs_to_keep", k);
             }
             JackpotConfig config = JackpotConfig.fromMap(settings);
-            JackpotBatch batch = NpzBatch.toBatch(in, arrays, false);
-            out.println(Jackpot.solveLambda(config, batch));
+            JackpotBatch batch = NpzBatch.toBatch(arrays, false, step, false, offset);
+            try {
+                out.println(Jackpot.solveLambda(config, batch));
+            } catch (IllegalArgumentException e) {
+                throw new IOException(in + ": " + e.getMessage(), e);
+            }
             return 0;
         } catch (Args.UsageException e) {
-            err.println("jackpot budget: " + e.getMessage() + " (try --help)");
-            return 2;
-        } catch (IOException | IllegalArgumentException e) {
-            err.println("jackpot budget: " + e.getMessage());
-            return 1;
+            return Args.usage(err, "budget", e);
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            return Args.fail(err, "budget", e);
         }
     }
 }

@@ -1,6 +1,9 @@
 package io.github.jackpot4j.examples.cli;
 
+import java.io.BufferedWriter;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintStream;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -28,6 +31,12 @@ public final class CalibrateCommand {
     private CalibrateCommand() {
     }
 
+    /**
+     * The largest --vocab: 2^20 tokens, above every current LLM vocabulary (256k at most), for about
+     * 50 MB of working arrays and a few minutes of simulation; larger would only exhaust memory or time.
+     */
+    static final int MAX_VOCAB = 1 << 20;
+
     static final String HELP = String.join("\n",
             "usage: jackpot calibrate [--vocab N] [--out DIR] [--seed S]",
             "Reproduces the paper's OBRS simulation (Figure 2): for target p and proposal q over N tokens,",
@@ -35,9 +44,10 @@ public final class CalibrateCommand {
             "a few positions disagree) and reports acceptance, KL(p||q~) and KL(q~||p) after OBRS for",
             "lambda in {0.25, 0.5, 1, 2}. Prints a table, writes DIR/calibration.csv and",
             "DIR/calibration-acceptance.png, DIR/calibration-kl.png.",
-            "  --vocab N   vocabulary size (default 32000)",
-            "  --out DIR   output directory (default calibration)",
-            "  --seed S    random seed (default 1)");
+            "  --vocab N   vocabulary size, 2 .. " + MAX_VOCAB + " (default 32000)",
+            "  --out DIR   output directory, created if missing (default calibration)",
+            "  --seed S    random seed (default 1)",
+            "The three files are written all-or-nothing: on any error none of them is left behind.");
 
     static final double[] LAMBDAS = {0.25, 0.5, 1.0, 2.0};
     private static final int POSITIONS = 32;
@@ -55,26 +65,36 @@ public final class CalibrateCommand {
                 out.println(HELP);
                 return 0;
             }
-            int vocab = args.integer("--vocab", 32_000);
-            if (vocab < 2) {
-                throw new Args.UsageException("--vocab = " + vocab + " must be >= 2");
-            }
-            long seed = args.integer("--seed", 1);
+            int vocab = (int) args.whole("--vocab", 32_000, 2, MAX_VOCAB);
+            long seed = args.whole("--seed", 1, Long.MIN_VALUE, Long.MAX_VALUE);
             Path dir = Path.of(args.get("--out", "calibration"));
+            if (Files.exists(dir) && !Files.isDirectory(dir)) {
+                throw new IOException("--out " + dir + " exists and is not a folder");
+            }
             List<Row> rows = simulate(vocab, seed);
             printTable(rows, out);
-            Files.createDirectories(dir);
-            writeCsv(rows, dir.resolve("calibration.csv"));
-            writeCharts(rows, dir);
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new IOException("--out " + dir + ": cannot create the output folder ("
+                        + AtomicOutputs.message(e) + ")", e);
+            }
+            try (AtomicOutputs outputs = new AtomicOutputs()) {
+                outputs.stage(dir.resolve("calibration.csv"), o -> writeCsv(rows, o));
+                XYChart[] charts = charts(rows);
+                outputs.stage(dir.resolve("calibration-acceptance.png"),
+                        o -> BitmapEncoder.saveBitmap(charts[0], o, BitmapEncoder.BitmapFormat.PNG));
+                outputs.stage(dir.resolve("calibration-kl.png"),
+                        o -> BitmapEncoder.saveBitmap(charts[1], o, BitmapEncoder.BitmapFormat.PNG));
+                outputs.commit();
+            }
             out.println("wrote " + dir.resolve("calibration.csv") + ", " + dir.resolve("calibration-acceptance.png")
                     + ", " + dir.resolve("calibration-kl.png"));
             return 0;
         } catch (Args.UsageException e) {
-            err.println("jackpot calibrate: " + e.getMessage() + " (try --help)");
-            return 2;
-        } catch (IOException | RuntimeException e) {
-            err.println("jackpot calibrate: " + e.getMessage());
-            return 1;
+            return Args.usage(err, "calibrate", e);
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            return Args.fail(err, "calibrate", e);
         }
     }
 
@@ -194,17 +214,18 @@ public final class CalibrateCommand {
         }
     }
 
-    private static void writeCsv(List<Row> rows, Path file) throws IOException {
-        try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            w.write("mismatch,level,lambda,kl_p_q,kl_q_p,acceptance,kl_p_qtilde,kl_qtilde_p\n");
-            for (Row r : rows) {
-                w.write(String.format(Locale.ROOT, "%s,%.4f,%.4f,%.8f,%.8f,%.8f,%.8f,%.8f%n", r.kind(), r.level(),
-                        r.lambda(), r.klPq(), r.klQp(), r.acceptance(), r.klPqTilde(), r.klQTildeP()));
-            }
+    private static void writeCsv(List<Row> rows, OutputStream target) throws IOException {
+        Writer w = new BufferedWriter(new OutputStreamWriter(target, StandardCharsets.UTF_8));
+        w.write("mismatch,level,lambda,kl_p_q,kl_q_p,acceptance,kl_p_qtilde,kl_qtilde_p\n");
+        for (Row r : rows) {
+            w.write(String.format(Locale.ROOT, "%s,%.4f,%.4f,%.8f,%.8f,%.8f,%.8f,%.8f%n", r.kind(), r.level(),
+                    r.lambda(), r.klPq(), r.klQp(), r.acceptance(), r.klPqTilde(), r.klQTildeP()));
         }
+        w.flush();
     }
 
-    private static void writeCharts(List<Row> rows, Path dir) throws IOException {
+    /** The acceptance chart and the KL chart. */
+    private static XYChart[] charts(List<Row> rows) {
         System.setProperty("java.awt.headless", "true");
         XYChart acceptance = new XYChartBuilder().width(900).height(560).title("OBRS acceptance vs initial KL(p||q)")
                 .xAxisTitle("initial KL(p||q) (nats)").yAxisTitle("acceptance Z").build();
@@ -230,8 +251,6 @@ public final class CalibrateCommand {
                 kl.addSeries(name, x, after).setMarker(SeriesMarkers.CIRCLE);
             }
         }
-        BitmapEncoder.saveBitmap(acceptance, dir.resolve("calibration-acceptance").toString(),
-                BitmapEncoder.BitmapFormat.PNG);
-        BitmapEncoder.saveBitmap(kl, dir.resolve("calibration-kl").toString(), BitmapEncoder.BitmapFormat.PNG);
+        return new XYChart[] {acceptance, kl};
     }
 }

@@ -8,9 +8,9 @@ import io.github.jackpot4j.core.JackpotResult;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -23,69 +23,96 @@ public final class WeightsCommand {
     }
 
     static final String HELP = String.join("\n",
-            "usage: jackpot weights --in BATCH.npz --out RESULT.npz [--metrics METRICS.json] [--set key=value]...",
+            "usage: jackpot weights --in BATCH.npz --out RESULT.npz [--metrics METRICS.json] [--step N]",
+            "                       [--sequence-offset N] [--set key=value]...",
             "Computes the Jackpot loss of a batch saved with np.savez / np.savez_compressed whose arrays are",
             "named as in MATH.md section 1 (log_probs, old_log_probs, rollout_log_probs, advantages,",
-            "response_mask, rollout_topk_ids, ..., optional uniforms) and writes weights, accept_mask,",
-            "z_approx, z, per_token_loss, grad_log_probs ([B,T] float32) and loss (scalar).",
-            "  --in FILE        the batch (.npz)",
-            "  --out FILE       the result (.npz)",
-            "  --metrics FILE   also write the metrics as a flat JSON object",
-            "  --set key=value  any configuration key of MATH.md section 11, repeatable",
-            "                   (jackpot_log_probs_to_keep defaults to the file's k)");
+            "response_mask, rollout_topk_ids, ..., optional uniforms, optional scalar step) and writes weights,",
+            "accept_mask, z_approx, z, per_token_loss, grad_log_probs ([B,T] float32) and loss (scalar).",
+            "  --in FILE              the batch (.npz); never modified",
+            "  --out FILE             the result (.npz); must differ from --in, its folder must exist",
+            "  --metrics FILE         also write the metrics as a flat JSON object",
+            "  --step N               the trainer's global step of this batch (>= 0): the rejection draws are",
+            "                         keyed by it (MATH.md section 3). Required with use_jackpot = true unless",
+            "                         the file has a scalar `step` array (or `uniforms`); if both are given",
+            "                         they must agree",
+            "  --sequence-offset N    the global index of the file's first sequence (default 0), when the file",
+            "                         is one micro-batch of a larger batch",
+            "  --set key=value        any configuration key of MATH.md section 11, repeatable",
+            "                         (jackpot_log_probs_to_keep defaults to the file's k)",
+            "Outputs are written all-or-nothing: on any error no output file is left behind.");
 
     /** Runs the command; returns the exit status. */
     public static int run(String[] argv, PrintStream out, PrintStream err) {
         try {
-            Args args = Args.parse(argv, Set.of("--in", "--out", "--metrics", "--set"), Set.of());
+            Args args = Args.parse(argv, Set.of("--in", "--out", "--metrics", "--set", "--step", "--sequence-offset"),
+                    Set.of());
             if (args.help()) {
                 out.println(HELP);
                 return 0;
             }
             Path in = Path.of(args.required("--in"));
             Path outFile = Path.of(args.required("--out"));
-            Map<String, Object> arrays = NpzBatch.read(in);
+            Path metrics = args.has("--metrics") ? Path.of(args.get("--metrics", null)) : null;
+            Long step = args.has("--step") ? args.whole("--step", 0, 0, Long.MAX_VALUE) : null;
+            long offset = args.whole("--sequence-offset", 0, 0, Long.MAX_VALUE);
+            AtomicOutputs.checkTarget("--out", outFile, List.of(in), Map.of());
+            if (metrics != null) {
+                AtomicOutputs.checkTarget("--metrics", metrics, List.of(in), Map.of("--out", outFile));
+            }
+            NpzBatch.Loaded arrays = NpzBatch.read(in);
             JackpotConfig config = config(args, arrays);
-            JackpotBatch batch = NpzBatch.toBatch(in, arrays, config.useJackpot());
-            JackpotResult r = Jackpot.compute(config, batch);
-            Map<String, float[]> results = new LinkedHashMap<>();
-            results.put("weights", r.weights());
-            results.put("accept_mask", r.acceptMask());
-            results.put("z_approx", r.zApprox());
-            results.put("z", r.z());
-            results.put("per_token_loss", r.perTokenLoss());
-            results.put("grad_log_probs", r.gradLogProbs());
-            NpzBatch.write(outFile, batch.batchSize(), batch.length(), results, Map.of("loss", (float) r.loss()));
-            if (args.has("--metrics")) {
-                Files.writeString(Path.of(args.get("--metrics", null)), json(r.metrics()), StandardCharsets.UTF_8);
+            JackpotBatch batch = NpzBatch.toBatch(arrays, config.useJackpot(), step,
+                    config.useJackpot() && !arrays.has("uniforms"), offset);
+            JackpotResult r;
+            try {
+                r = Jackpot.compute(config, batch);
+            } catch (IllegalArgumentException e) {
+                throw new IOException(in + ": " + e.getMessage(), e);
+            }
+            int[] shape = {batch.batchSize(), batch.length()};
+            Map<String, NpzWriter.Entry> results = new LinkedHashMap<>();
+            results.put("weights", new NpzWriter.Entry(shape, r.weights()));
+            results.put("accept_mask", new NpzWriter.Entry(shape, r.acceptMask()));
+            results.put("z_approx", new NpzWriter.Entry(shape, r.zApprox()));
+            results.put("z", new NpzWriter.Entry(shape, r.z()));
+            results.put("per_token_loss", new NpzWriter.Entry(shape, r.perTokenLoss()));
+            results.put("grad_log_probs", new NpzWriter.Entry(shape, r.gradLogProbs()));
+            results.put("loss", new NpzWriter.Entry(new int[0], new float[] {(float) r.loss()}));
+            try (AtomicOutputs outputs = new AtomicOutputs()) {
+                outputs.stage(outFile, o -> NpzWriter.write(o, results));
+                if (metrics != null) {
+                    byte[] json = json(r.metrics()).getBytes(StandardCharsets.UTF_8);
+                    outputs.stage(metrics, o -> o.write(json));
+                }
+                outputs.commit();
             }
             out.printf("loss = %.6f, acceptance = %.4f, kappa = %.4f -> %s%n", r.loss(),
                     r.metrics().get("jackpot/acceptance_rate"), r.kappa(), outFile);
             return 0;
         } catch (Args.UsageException e) {
-            err.println("jackpot weights: " + e.getMessage() + " (try --help)");
-            return 2;
-        } catch (IOException | IllegalArgumentException e) {
-            err.println("jackpot weights: " + e.getMessage());
-            return 1;
+            return Args.usage(err, "weights", e);
+        } catch (IOException | RuntimeException | OutOfMemoryError e) {
+            return Args.fail(err, "weights", e);
         }
     }
 
-    static JackpotConfig config(Args args, Map<String, Object> arrays) {
+    static JackpotConfig config(Args args, NpzBatch.Loaded arrays) {
         Map<String, Object> settings = args.settings("--set");
-        int k = NpzBatch.topK(arrays);
+        int k = arrays.topK();
         if (k > 0 && !settings.containsKey("jackpot_log_probs_to_keep")) {
             settings.put("jackpot_log_probs_to_keep", k);
         }
         return JackpotConfig.fromMap(settings);
     }
 
-    /** A flat JSON object of finite numbers. */
+    /** A flat JSON object of numbers (a non-finite value, which MATH.md §10 rules out, would be null). */
     static String json(Map<String, Double> metrics) {
         StringBuilder sb = new StringBuilder("{\n");
         int i = 0;
         for (Map.Entry<String, Double> e : metrics.entrySet()) {
-            sb.append("  \"").append(e.getKey()).append("\": ").append(e.getValue())
+            Double v = e.getValue();
+            sb.append("  \"").append(e.getKey()).append("\": ").append(v == null || !Double.isFinite(v) ? "null" : v)
                     .append(++i < metrics.size() ? ",\n" : "\n");
         }
         return sb.append("}\n").toString();

@@ -212,7 +212,7 @@ class CommandLineTest {
             Path out = dir.resolve("result.npz");
             Path metrics = dir.resolve("metrics.json");
             Run r = jackpot("weights", "--in", in.toString(), "--out", out.toString(), "--metrics", metrics.toString(),
-                    "--set", "jackpot_lambda=0.5");
+                    "--set", "jackpot_lambda=0.5", "--step", "0");
             assertEquals(0, r.status, r.err);
             Map<String, float[]> result = readResult(out);
             assertArrayEquals(expected.weights(), result.get("weights"), 1e-6f, in.toString());
@@ -271,6 +271,9 @@ class CommandLineTest {
         assertEquals(1, noFile.status);
         assertTrue(noFile.err.contains("no such file"), noFile.err);
         assertEquals(2, jackpot("nonsense").status);
+        Run twice = jackpot("weights", "--in", "a.npz", "--in", "b.npz", "--out", "o.npz");
+        assertEquals(2, twice.status);
+        assertEquals("jackpot weights: option --in is given 2 times; give it once (try --help)", twice.err.trim());
         for (String command : new String[] {"weights", "budget", "calibrate", "quickstart"}) {
             Run help = jackpot(command, "--help");
             assertEquals(0, help.status, command);
