@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -424,17 +423,12 @@ class CliBadInputMatrixTest {
     }
 
     @Test
-    void anUnreadableOutputFolderIsNamed() throws IOException {
+    void anUnwritableOutputFolderIsNamed() throws IOException {
+        // /proc refuses new files even to root (the CI user), unlike a folder without write permission
         Path in = write("b.npz", valid(), false);
-        Path locked = Files.createDirectory(dir.resolve("locked"));
-        Assumptions.assumeTrue(locked.toFile().setWritable(false) && !Files.isWritable(locked),
-                "running as root: permissions do not stop the write");
-        try {
-            out = locked.resolve("r.npz");
-            assertNames(weights(in), "cannot write", "r.npz");
-        } finally {
-            locked.toFile().setWritable(true);
-        }
+        out = Path.of("/proc/jackpot-r.npz");
+        assertNames(weights(in), "cannot write", "jackpot-r.npz");
+        assertFalse(Files.exists(out));
     }
 
     @Test
