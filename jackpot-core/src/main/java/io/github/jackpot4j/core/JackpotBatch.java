@@ -180,6 +180,10 @@ public final class JackpotBatch {
                 throw new IllegalArgumentException("batch shape B=" + batchSize + ", T=" + length + ", k=" + topK
                         + " must be non-negative");
             }
+            if (topK > JackpotConfig.MAX_TOP_K) {
+                throw new IllegalArgumentException("top-k length k = " + topK + " exceeds the maximum "
+                        + JackpotConfig.MAX_TOP_K + " (2^20) of jackpot_log_probs_to_keep");
+            }
             Shapes.checkedSize("batch shape", new int[] {batchSize, length, Math.max(topK, 1)});
             this.batchSize = batchSize;
             this.length = length;

@@ -74,6 +74,42 @@ class CoreBadInputMatrixTest {
                 () -> JackpotBatch.builder(1, 2, 2).rolloutTopK(new int[2], new float[2]));
     }
 
+    static {
+        // 3./4. Configuration values that are legal doubles but would overflow a kernel: subnormal or
+        // extreme λ, loss_scale_factor, c1, and top-k lengths whose scratch sizes overflow.
+        add("jackpot_lambda subnormal", "jackpot_lambda = 1.0E-310",
+                () -> JackpotConfig.builder().lambda(1e-310).build());
+        add("jackpot_lambda below floor", "jackpot_lambda = 1.0E-31 must be in [1.0E-30, 1.0E30]",
+                () -> JackpotConfig.builder().lambda(1e-31).build());
+        add("jackpot_lambda above ceiling", "jackpot_lambda = 1.0E31",
+                () -> JackpotConfig.builder().lambda(1e31).build());
+        add("jackpot_lambda subnormal via fromMap", "jackpot_lambda",
+                () -> JackpotConfig.fromMap(java.util.Map.of("jackpot_lambda", 1e-310)));
+        add("jackpot_lambda NaN", "jackpot_lambda = NaN", () -> JackpotConfig.builder().lambda(Double.NaN).build());
+        add("withLambda subnormal", "jackpot_lambda", () -> JackpotConfig.builder().build().withLambda(1e-310));
+        add("loss_scale_factor subnormal", "loss_scale_factor = 1.0E-320 must be >= 1.0E-6",
+                () -> JackpotConfig.builder().lossScaleFactor(1e-320).build());
+        add("loss_scale_factor below floor", "loss_scale_factor = 1.0E-7 must be >= 1.0E-6",
+                () -> JackpotConfig.builder().lossScaleFactor(1e-7).build());
+        add("loss_scale_factor via fromMap", "loss_scale_factor",
+                () -> JackpotConfig.fromMap(java.util.Map.of("loss_scale_factor", "1e-320")));
+        add("jackpot_clip_ratio subnormal", "jackpot_clip_ratio = 1.0E-310",
+                () -> JackpotConfig.builder().weightClip(1e-310).build());
+        add("jackpot_clip_ratio above ceiling", "jackpot_clip_ratio = 3.4028234663852886E38",
+                () -> JackpotConfig.builder().weightClip(Float.MAX_VALUE).build());
+        add("jackpot_log_probs_to_keep 2^31-1", "jackpot_log_probs_to_keep = 2147483647 must be <= 1048576",
+                () -> JackpotConfig.builder().topK(Integer.MAX_VALUE).build());
+        add("jackpot_log_probs_to_keep 2^28", "jackpot_log_probs_to_keep = 268435456",
+                () -> JackpotConfig.builder().topK(1 << 28).build());
+        add("jackpot_log_probs_to_keep 2^20+1 via fromMap", "jackpot_log_probs_to_keep = 1048577",
+                () -> JackpotConfig.fromMap(java.util.Map.of("jackpot_log_probs_to_keep", (1 << 20) + 1)));
+        add("batch k = 2^31-1", "k = 2147483647 exceeds the maximum 1048576 (2^20) of jackpot_log_probs_to_keep",
+                () -> JackpotBatch.builder(1, 1, Integer.MAX_VALUE));
+        add("batch k = 2^28", "jackpot_log_probs_to_keep", () -> JackpotBatch.builder(1, 1, 1 << 28));
+        add("batch k = 2^20+1 with B = T = 0", "jackpot_log_probs_to_keep",
+                () -> JackpotBatch.builder(0, 0, (1 << 20) + 1));
+    }
+
     @TestFactory
     List<DynamicTest> everyBadInputIsRefusedByName() {
         List<DynamicTest> tests = new ArrayList<>();
