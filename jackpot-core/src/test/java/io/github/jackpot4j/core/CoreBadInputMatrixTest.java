@@ -110,6 +110,151 @@ class CoreBadInputMatrixTest {
                 () -> JackpotBatch.builder(0, 0, (1 << 20) + 1));
     }
 
+    static {
+        // Element values (MATH.md §1): the message starts with name[index].
+        float nan = Float.NaN;
+        float inf = Float.POSITIVE_INFINITY;
+        add("log_probs NaN", "log_probs[0,1] = NaN is NaN", () -> valid().logProbs(new float[] {0f, nan}).build());
+        add("old_log_probs +inf", "old_log_probs[0,0] = Infinity is +inf",
+                () -> valid().oldLogProbs(new float[] {inf, 0f}).build());
+        add("rollout_log_probs positive", "rollout_log_probs[0,1] = 0.5 is a positive log-prob",
+                () -> valid().rolloutLogProbs(new float[] {0f, 0.5f}).build());
+        add("rollout_log_probs 2e-4 beyond tolerance", "rollout_log_probs[0,0] = 2.0E-4",
+                () -> valid().rolloutLogProbs(new float[] {2e-4f, 0f}).build());
+        add("rollout_topk_log_probs NaN", "rollout_topk_log_probs[0,1,0] = NaN",
+                () -> valid().rolloutTopK(new int[2], new float[] {0f, nan}).build());
+        add("target_topk_log_probs positive", "target_topk_log_probs[0,0,0] = 1.0",
+                () -> valid().targetTopK(new int[2], new float[] {1f, 0f}).build());
+        add("target_log_probs_at_rollout_topk +inf", "target_log_probs_at_rollout_topk[0,1,0] = Infinity",
+                () -> valid().targetLogProbsAtRolloutTopK(new float[] {0f, inf}).build());
+        add("rollout_log_probs_at_target_topk NaN", "rollout_log_probs_at_target_topk[0,0,0] = NaN",
+                () -> valid().rolloutLogProbsAtTargetTopK(new float[] {nan, 0f}).build());
+        add("advantages NaN", "advantages[0,1] = NaN is not finite",
+                () -> valid().advantages(new float[] {0f, nan}).build());
+        add("advantages -inf", "advantages[0,0] = -Infinity is not finite",
+                () -> valid().advantages(new float[] {Float.NEGATIVE_INFINITY, 0f}).build());
+        add("response_mask 0.5", "response_mask[0,1] = 0.5 must be 0 or 1",
+                () -> valid().responseMask(new float[] {1f, 0.5f}).build());
+        add("response_mask NaN", "response_mask[0,0] = NaN", () -> valid().responseMask(new float[] {nan, 1f}).build());
+        add("uniforms 1.0", "uniforms[0,0] = 1.0 is outside [0, 1)", () -> valid().uniforms(new float[] {1f, 0f}).build());
+        add("uniforms negative", "uniforms[0,1] = -1.0E-7", () -> valid().uniforms(new float[] {0f, -1e-7f}).build());
+        add("rollout_topk_ids = V", "rollout_topk_ids[0,1,0] = 2 is outside the vocabulary [0, 2)",
+                () -> valid().vocabSize(2).rolloutTopK(new int[] {0, 2}, new float[2]).build());
+        add("target_topk_ids negative", "target_topk_ids[0,0,0] = -1",
+                () -> valid().targetTopK(new int[] {-1, 0}, new float[2]).build());
+        add("target_topk_ids beyond int (long[])", "target_topk_ids[0,0,0] = 4294967296",
+                () -> valid().targetTopK(new long[] {1L << 32, 0}, new float[2]).build());
+        add("rollout_topk_ids duplicate", "rollout_topk_ids[0,1,1] = 3 repeats rollout_topk_ids[0,1,0]",
+                () -> JackpotBatch.builder(1, 2, 2).step(0).rolloutLogProbs(new float[2]).oldLogProbs(new float[2])
+                        .logProbs(new float[2]).advantages(new float[2])
+                        .rolloutTopK(new int[] {0, 1, 3, 3}, new float[4]).targetTopK(new int[] {0, 1, 0, 1}, new float[4])
+                        .targetLogProbsAtRolloutTopK(new float[4]).build());
+
+        // Configuration keys beyond those of 3./4.
+        add("jackpot_target_acceptance 0", "jackpot_target_acceptance = 0.0",
+                () -> JackpotConfig.builder().targetAcceptance(0.0).build());
+        add("jackpot_target_acceptance NaN", "jackpot_target_acceptance = NaN",
+                () -> JackpotConfig.builder().targetAcceptance(Double.NaN).build());
+        add("jackpot_target_acceptance 1.5", "jackpot_target_acceptance = 1.5",
+                () -> JackpotConfig.builder().targetAcceptance(1.5).build());
+        add("jackpot_clip_ratio +inf", "jackpot_clip_ratio = Infinity",
+                () -> JackpotConfig.builder().weightClip(Double.POSITIVE_INFINITY).build());
+        add("loss_scale_factor NaN", "loss_scale_factor = NaN",
+                () -> JackpotConfig.builder().lossScaleFactor(Double.NaN).build());
+        add("jackpot_log_probs_to_keep 0", "jackpot_log_probs_to_keep = 0", () -> JackpotConfig.builder().topK(0).build());
+        add("batch k negative", "k=-1 must be non-negative", () -> JackpotBatch.builder(1, 1, -1));
+
+        // 3. BatchStatistics.fromArray: consistency of an all-reduced sum, by index.
+        add("statistics accepted > valid", "statistics[1] (accepted tokens) = 5.0 exceeds statistics[0]",
+                () -> BatchStatistics.fromArray(new double[] {3, 5, 1, 1, 1}));
+        add("statistics sequences > accepted", "statistics[4] (sequences) = 3.0 exceeds statistics[1]",
+                () -> BatchStatistics.fromArray(new double[] {3, 2, 1, 1, 3}));
+        add("statistics sum a > valid", "statistics[2] (sum of acceptance) = 3.5 exceeds statistics[0]",
+                () -> BatchStatistics.fromArray(new double[] {3, 2, 3.5, 1, 1}));
+        add("statistics fractional valid (averaged all-reduce)", "statistics[0] (valid tokens) = 2.5 must be a whole number",
+                () -> BatchStatistics.fromArray(new double[] {2.5, 2, 1, 1, 1}));
+        add("statistics subnormal accepted", "statistics[1] (accepted tokens) = 1.0E-320 must be a whole number",
+                () -> BatchStatistics.fromArray(new double[] {3, 1e-320, 1, 1, 0}));
+        add("statistics subnormal sequences", "statistics[4] (sequences) = 4.9E-324",
+                () -> BatchStatistics.fromArray(new double[] {3, 2, 1, 1, Double.MIN_VALUE}));
+        add("statistics NaN", "statistics[3] = NaN", () -> BatchStatistics.fromArray(new double[] {3, 2, 1, Double.NaN, 1}));
+        add("statistics negative", "statistics[2] = -1.0", () -> BatchStatistics.fromArray(new double[] {3, 2, -1, 1, 1}));
+        add("statistics +inf", "statistics[0] = Infinity",
+                () -> BatchStatistics.fromArray(new double[] {Double.POSITIVE_INFINITY, 2, 1, 1, 1}));
+        add("statistics wrong length", "statistics array must have 5 elements",
+                () -> BatchStatistics.fromArray(new double[4]));
+    }
+
+    /** Legal extremes that used to give NaN, ∞ or a hang: they must compute, with every output finite. */
+    private static final List<Object[]> LEGAL_EXTREMES = new ArrayList<>();
+
+    private static void legal(String name, java.util.function.Supplier<JackpotResult> run) {
+        LEGAL_EXTREMES.add(new Object[] {name, run});
+    }
+
+    private static JackpotBatch.Builder allAt(float logProb, boolean cross) {
+        float[] two = {logProb, logProb};
+        JackpotBatch.Builder b = JackpotBatch.builder(1, 2, 1).step(0).vocabSize(2)
+                .rolloutLogProbs(two.clone()).oldLogProbs(two.clone()).logProbs(two.clone()).advantages(new float[] {1f, -1f})
+                .rolloutTopK(new int[] {0, 0}, two.clone()).targetTopK(new int[] {1, 1}, two.clone())
+                .targetLogProbsAtRolloutTopK(two.clone());
+        return cross ? b.rolloutLogProbsAtTargetTopK(two.clone()) : b;
+    }
+
+    static {
+        JackpotConfig k1 = JackpotConfig.builder().topK(1).build();
+        legal("budget λ underflow: log_probs {0,-1000}, cross -inf, ā = 0.75", () -> Jackpot.compute(
+                JackpotConfig.builder().topK(1).targetAcceptance(0.75).build(),
+                JackpotBatch.builder(1, 2, 1).step(0).vocabSize(2).logProbs(new float[] {0f, -1000f})
+                        .oldLogProbs(new float[] {0f, -1000f}).rolloutLogProbs(new float[2]).advantages(new float[] {1f, 1f})
+                        .rolloutTopK(new int[2], new float[2]).targetTopK(new int[] {1, 1}, new float[2])
+                        .targetLogProbsAtRolloutTopK(new float[] {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY})
+                        .rolloutLogProbsAtTargetTopK(new float[] {Float.NEGATIVE_INFINITY, Float.NEGATIVE_INFINITY})
+                        .build()));
+        legal("κ overflow: every top-k log-prob at -740", () -> Jackpot.compute(k1, allAt(-740f, true).build()));
+        legal("every log-prob at -1e10", () -> Jackpot.compute(k1, allAt(-1e10f, true).build()));
+        legal("every log-prob at -Float.MAX_VALUE", () -> Jackpot.compute(k1, allAt(-Float.MAX_VALUE, false).build()));
+        legal("every log-prob -inf", () -> Jackpot.compute(k1, allAt(Float.NEGATIVE_INFINITY, true).build()));
+        legal("every log-prob +1e-4 (tolerance)", () -> Jackpot.compute(k1, allAt(1e-4f * 0.999f, true).build()));
+        legal("renorm of a subnormal mass: rollout top-k {-740, -inf}", () -> Jackpot.compute(
+                JackpotConfig.builder().topK(2).useTopkRenorm(true).build(),
+                JackpotBatch.builder(1, 1, 2).step(0).rolloutLogProbs(new float[1]).oldLogProbs(new float[1])
+                        .logProbs(new float[1]).advantages(new float[] {1f})
+                        .rolloutTopK(new int[] {0, 1}, new float[] {-740f, Float.NEGATIVE_INFINITY})
+                        .targetTopK(new int[] {0, 2}, new float[] {-0.5f, -1f})
+                        .targetLogProbsAtRolloutTopK(new float[] {-0.5f, -2f}).build()));
+        legal("top-k at -110 (below float range)", () -> Jackpot.compute(k1, allAt(-110f, true).build()));
+        legal("λ = 1e-30 (floor)", () -> Jackpot.compute(JackpotConfig.builder().topK(1).lambda(1e-30).build(),
+                allAt(-5f, true).build()));
+        legal("λ = 1e30 (ceiling)", () -> Jackpot.compute(JackpotConfig.builder().topK(1).lambda(1e30).build(),
+                allAt(-5f, true).build()));
+        legal("loss_scale_factor = 1e-6 (floor)", () -> Jackpot.compute(JackpotConfig.builder().topK(1)
+                .lossAggMode(LossAggMode.SEQ_MEAN_TOKEN_SUM_NORM).lossScaleFactor(1e-6).build(), allAt(-1f, true).build()));
+        legal("c1 = 1e29 (ceiling) with ratio e^80", () -> Jackpot.compute(
+                JackpotConfig.builder().topK(1).weightClip(JackpotConfig.MAX_CLIP_RATIO).build(),
+                allAt(-1f, true).rolloutLogProbs(new float[] {-81f, -81f}).build()));
+        legal("statistics with ΣZ = 1e-320", () -> Jackpot.compute(k1, allAt(-1f, true).build(),
+                BatchStatistics.fromArray(new double[] {2, 2, 2, 1e-320, 1})));
+        legal("k = V = 1", () -> Jackpot.compute(k1, allAt(-0f, true).build()));
+    }
+
+    @TestFactory
+    List<DynamicTest> everyLegalExtremeIsFinite() {
+        List<DynamicTest> tests = new ArrayList<>();
+        for (Object[] row : LEGAL_EXTREMES) {
+            String name = (String) row[0];
+            @SuppressWarnings("unchecked")
+            java.util.function.Supplier<JackpotResult> run = (java.util.function.Supplier<JackpotResult>) row[1];
+            tests.add(DynamicTest.dynamicTest(name, () -> {
+                JackpotResult r = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                        java.time.Duration.ofSeconds(10), run::get, name);
+                String bad = FiniteOutputs.firstNonFinite(r);
+                assertEquals(null, bad, name + ": " + bad);
+            }));
+        }
+        return tests;
+    }
+
     @TestFactory
     List<DynamicTest> everyBadInputIsRefusedByName() {
         List<DynamicTest> tests = new ArrayList<>();
