@@ -151,7 +151,8 @@ public final class JackpotBatch {
     /**
      * Collects the views of one batch. Setters taking plain arrays wrap them from index 0 with the
      * shape [B,T] or [B,T,k] and require exactly B·T (or B·T·k) elements, failing at once with an
-     * {@link IllegalArgumentException} naming the input otherwise; the {@link FloatView}/{@link IdView} setters take any offset or buffer.
+     * {@link IllegalArgumentException} naming the input otherwise; the {@link FloatView}/{@link IdView}
+     * setters take any offset or buffer.
      */
     public static final class Builder {
         private final int batchSize;

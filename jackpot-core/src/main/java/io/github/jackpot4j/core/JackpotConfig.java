@@ -45,7 +45,7 @@ public final class JackpotConfig {
     public static final int MAX_TOP_K = 1 << 20;
     /**
      * The largest {@code jackpot_clip_ratio} c1 (use it for "no clip"). The residual ratio is clamped
-     * to e^20 (MATH.md §7), so ρ ≤ c1·e^20 < 4.9e37: every weight fits a float32 and (Σρ)², Σρ² (the
+     * to e^20 (MATH.md §7), so ρ ≤ c1·e^20 &lt; 4.9e37: every weight fits a float32 and (Σρ)², Σρ² (the
      * ESS metric) fit a double for any batch.
      */
     public static final double MAX_CLIP_RATIO = 1e29;
