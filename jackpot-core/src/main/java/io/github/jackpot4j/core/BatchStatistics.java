@@ -167,9 +167,23 @@ public final class BatchStatistics {
                 step, configKey, UNKNOWN, UNKNOWN, -1);
     }
 
+    /** The names of the {@link #toArray()} entries, as error messages print them. */
+    private static final String[] NAMES = {"valid tokens", "accepted tokens", "sum of acceptance", "sum of Zapprox",
+        "sequences"};
+
     /**
      * The inverse of {@link #toArray()} with nothing known of where the sums came from (λ, step,
      * configuration unchecked); prefer {@link #allReduced(double[])}, which keeps them.
+     *
+     * <p>Checks what an element-wise sum of real statistics satisfies, so that a wrong reduction (a
+     * mean instead of a sum, mixed-up order, a corrupted buffer) is an error rather than a wrong κ or
+     * a NaN loss: every entry finite and ≥ 0; the counts [0] N, [1] accepted and [4] sequences whole
+     * numbers (a subnormal or fractional count is refused: its reciprocal is a loss denominator);
+     * accepted ≤ N, sequences ≤ accepted, and Σ a ≤ N (up to a relative 1e-3 for a float32
+     * all-reduce). A subnormal [3] Σ Zapprox is legal (real tails produce it) and treated as 0 by κ
+     * ({@link #kappaFallback()}).
+     *
+     * @throws IllegalArgumentException naming the first bad index
      */
     public static BatchStatistics fromArray(double[] sums) {
         if (sums == null || sums.length != ARRAY_LENGTH) {
@@ -180,7 +194,23 @@ public final class BatchStatistics {
                 throw new IllegalArgumentException("statistics[" + i + "] = " + sums[i] + " must be finite and >= 0");
             }
         }
+        for (int i : new int[] {0, 1, 4}) {
+            if (sums[i] != Math.rint(sums[i])) {
+                throw new IllegalArgumentException("statistics[" + i + "] (" + NAMES[i] + ") = " + sums[i]
+                        + " must be a whole number: the statistics are sums of counts (did the all-reduce average?)");
+            }
+        }
+        requireAtMost(sums, 1, 0, 0.0);
+        requireAtMost(sums, 4, 1, 0.0);
+        requireAtMost(sums, 2, 0, 1e-3);
         return new BatchStatistics(sums[0], sums[1], sums[2], sums[3], sums[4], Double.NaN);
+    }
+
+    private static void requireAtMost(double[] sums, int i, int bound, double relativeSlack) {
+        if (sums[i] > sums[bound] * (1 + relativeSlack)) {
+            throw new IllegalArgumentException("statistics[" + i + "] (" + NAMES[i] + ") = " + sums[i]
+                    + " exceeds statistics[" + bound + "] (" + NAMES[bound] + ") = " + sums[bound]);
+        }
     }
 
     /** The training step the statistics were taken at, or −1 when unknown. */
@@ -218,9 +248,14 @@ public final class BatchStatistics {
         return lambda;
     }
 
-    /** True when κ falls back to 1 because N = 0 or Σ Zapprox = 0 (MATH.md §5). */
+    /**
+     * True when κ falls back to 1 because N = 0 or Σ Zapprox = 0 (MATH.md §5). A mean Zapprox below
+     * the smallest normal double (Σ Zapprox &lt; N·2^-1022, e.g. every top-k log-prob at −740) counts
+     * as 0: such subnormal sums carry almost no significant digits, and κ = ᾱ̂/mean would overflow.
+     * Otherwise κ ≤ 1.001·N/(N·2^-1022) ≈ 2^1022 is finite, since accepted ≤ N and Σ a ≤ 1.001·N.
+     */
     public boolean kappaFallback() {
-        return validTokens == 0 || sumZApprox == 0;
+        return validTokens == 0 || !(sumZApprox >= validTokens * Double.MIN_NORMAL);
     }
 
     /** κ = ᾱ̂ / mean Zapprox with the chosen estimate of ᾱ̂; 1 when {@link #kappaFallback()}. */

@@ -88,6 +88,48 @@ final class BatchValidation {
         }
     }
 
+    /**
+     * A plain array for input {@code name}, wrapped from index 0 with {@code shape}: it must hold
+     * exactly the shape's element count (a longer array is as likely a shape mix-up as a shorter one;
+     * the {@link FloatView} setters take an offset into a larger store explicitly).
+     */
+    static FloatView wholeArray(String name, float[] data, int[] shape) {
+        requireLength(name, data == null ? -1 : data.length, shape);
+        return FloatView.of(data, shape);
+    }
+
+    /** As {@link #wholeArray(String, float[], int[])} for int ids. */
+    static IdView wholeArray(String name, int[] data, int[] shape) {
+        requireLength(name, data == null ? -1 : data.length, shape);
+        return IdView.of(data, shape);
+    }
+
+    /** As {@link #wholeArray(String, float[], int[])} for int64 ids. */
+    static IdView wholeArray(String name, long[] data, int[] shape) {
+        requireLength(name, data == null ? -1 : data.length, shape);
+        return IdView.of(data, shape);
+    }
+
+    /** Fails unless {@code length} (−1 for a null array) equals the element count of {@code shape}. */
+    static void requireLength(String name, int length, int[] shape) {
+        String dims = shape.length == 2 ? "[B,T]" : "[B,T,k]";
+        StringBuilder sizes = new StringBuilder("[");
+        long needed = 1;
+        for (int d = 0; d < shape.length; d++) {
+            sizes.append(d > 0 ? "," : "").append(shape[d]);
+            needed *= shape[d];
+        }
+        sizes.append(']');
+        if (length < 0) {
+            throw new IllegalArgumentException(name + " is null but " + dims + " = " + sizes + " needs " + needed
+                    + " elements");
+        }
+        if (length != needed) {
+            throw new IllegalArgumentException(name + " has " + length + " elements but " + dims + " = " + sizes
+                    + " needs " + needed);
+        }
+    }
+
     private static <T> T required(String name, T view) {
         if (view == null) {
             throw new IllegalArgumentException(name + " is required but was not given");

@@ -10,15 +10,34 @@ package io.github.jackpot4j.core;
  * at or above the largest reachable mean the answer is the largest λ reaching it, min exp(Δ) over
  * finite Δ; tokens with Δ = +∞ are always accepted, so when ā is at or below their share the answer is
  * a λ so large (e^40 times the largest finite ratio) that no other token is accepted in practice.
+ *
+ * <p>Every answer is clamped to [{@link JackpotConfig#MIN_LAMBDA}, {@link JackpotConfig#MAX_LAMBDA}]
+ * = [1e-30, 1e30], the range {@code jackpot_lambda} accepts: a root outside it (log-ratios beyond
+ * ±69, e.g. ℓ = −1000) would give λ = exp(−999) = 0 or ∞ and NaN weights. At a clamped λ the mean
+ * acceptance misses ā (reported by {@code jackpot/expected_acceptance}). The bisection runs inside
+ * the clamped log range, where a double's ulp (≤ 1.5e-14) is far below the tolerance, so it always
+ * terminates (with log-ratios near ±1e10 it used not to: mid-points stopped moving).
  */
 final class BudgetSolver {
     private static final double LOG_TOLERANCE = 1e-7;
     private static final double BEYOND = 40.0;
+    private static final double LOG_MIN = Math.log(JackpotConfig.MIN_LAMBDA);
+    private static final double LOG_MAX = Math.log(JackpotConfig.MAX_LAMBDA);
 
     private BudgetSolver() {
     }
 
     static double solve(double targetAcceptance, Target target, double fallbackLambda, JackpotBatch... batches) {
+        return clamp(solveUnclamped(targetAcceptance, target, fallbackLambda, batches));
+    }
+
+    /** λ clamped to [1e-30, 1e30]; NaN cannot occur (every path returns exp of a non-NaN number). */
+    static double clamp(double lambda) {
+        return Math.max(JackpotConfig.MIN_LAMBDA, Math.min(JackpotConfig.MAX_LAMBDA, lambda));
+    }
+
+    private static double solveUnclamped(double targetAcceptance, Target target, double fallbackLambda,
+                                         JackpotBatch... batches) {
         int capacity = 0;
         for (JackpotBatch b : batches) {
             capacity += b.batchSize * b.length;
@@ -64,11 +83,28 @@ final class BudgetSolver {
             // The mean is still above ā at λ = exp(max Δ), so the root lies above it, where every
             // finite token has a = exp(Δ)/λ <= 1: solve n₊ + Σ exp(Δ - log λ) = ā N exactly.
             double logSum = logSumExp(finite, nFinite, max);
-            return Math.exp(logSum - Math.log(targetAcceptance * valid - alwaysAccepted));
+            double excess = targetAcceptance * valid - alwaysAccepted;
+            if (!(excess > 0)) {
+                return JackpotConfig.MAX_LAMBDA; // ā at the always-accepted share up to rounding: no λ is too large
+            }
+            return Math.exp(logSum - Math.log(excess));
         }
         // mean(exp(min Δ)) = reachable > ā >= mean(exp(max Δ)): the root is bracketed by [min Δ, max Δ].
-        double lo = min;
-        double hi = max;
+        // Only its part inside the clamped range matters: a root below it clamps to MIN_LAMBDA, above to MAX_LAMBDA.
+        if (min >= LOG_MAX) {
+            return JackpotConfig.MAX_LAMBDA;
+        }
+        if (max <= LOG_MIN) {
+            return JackpotConfig.MIN_LAMBDA;
+        }
+        double lo = Math.max(min, LOG_MIN);
+        double hi = Math.min(max, LOG_MAX);
+        if (lo == LOG_MIN && meanAcceptance(finite, nFinite, alwaysAccepted, valid, lo) <= targetAcceptance) {
+            return JackpotConfig.MIN_LAMBDA; // the root lies below the range
+        }
+        if (hi == LOG_MAX && meanAcceptance(finite, nFinite, alwaysAccepted, valid, hi) > targetAcceptance) {
+            return JackpotConfig.MAX_LAMBDA; // the root lies above the range
+        }
         while (hi - lo > LOG_TOLERANCE) {
             double mid = 0.5 * (lo + hi);
             if (meanAcceptance(finite, nFinite, alwaysAccepted, valid, mid) > targetAcceptance) {

@@ -205,7 +205,9 @@ public final class JackpotBatch {
 
     /**
      * Collects the views of one batch. Setters taking plain arrays wrap them from index 0 with the
-     * shape [B,T] or [B,T,k]; the {@link FloatView}/{@link IdView} setters take any offset or buffer.
+     * shape [B,T] or [B,T,k] and require exactly B·T (or B·T·k) elements, failing at once with an
+     * {@link IllegalArgumentException} naming the input otherwise; the {@link FloatView}/{@link IdView}
+     * setters take any offset or buffer.
      */
     public static final class Builder {
         private final int batchSize;
@@ -233,6 +235,10 @@ public final class JackpotBatch {
             if (batchSize < 0 || length < 0 || topK < 0) {
                 throw new IllegalArgumentException("batch shape B=" + batchSize + ", T=" + length + ", k=" + topK
                         + " must be non-negative");
+            }
+            if (topK > JackpotConfig.MAX_TOP_K) {
+                throw new IllegalArgumentException("top-k length k = " + topK + " exceeds the maximum "
+                        + JackpotConfig.MAX_TOP_K + " (2^20) of jackpot_log_probs_to_keep");
             }
             Shapes.checkedSize("batch shape", new int[] {batchSize, length, Math.max(topK, 1)});
             this.batchSize = batchSize;
@@ -283,11 +289,12 @@ public final class JackpotBatch {
 
         /** {@code response_mask} [B,T] as 0/1 floats; when absent every token is valid. */
         public Builder responseMask(float[] v) {
-            return responseMask(FloatView.of(v, tokens()));
+            return responseMask(BatchValidation.wholeArray("response_mask", v, tokens()));
         }
 
         /** {@code response_mask} [B,T] as 0/1 ints (copied once into a float array). */
         public Builder responseMask(int[] v) {
+            BatchValidation.requireLength("response_mask", v == null ? -1 : v.length, tokens());
             float[] f = new float[v.length];
             for (int i = 0; i < v.length; i++) {
                 f[i] = v[i];
@@ -303,7 +310,7 @@ public final class JackpotBatch {
 
         /** {@code rollout_log_probs} [B,T]: ℓ_inf of the sampled tokens. */
         public Builder rolloutLogProbs(float[] v) {
-            return rolloutLogProbs(FloatView.of(v, tokens()));
+            return rolloutLogProbs(BatchValidation.wholeArray("rollout_log_probs", v, tokens()));
         }
 
         /** {@code rollout_log_probs} [B,T] as a view. */
@@ -314,7 +321,7 @@ public final class JackpotBatch {
 
         /** {@code old_log_probs} [B,T]: ℓ_old, the PPO anchor. */
         public Builder oldLogProbs(float[] v) {
-            return oldLogProbs(FloatView.of(v, tokens()));
+            return oldLogProbs(BatchValidation.wholeArray("old_log_probs", v, tokens()));
         }
 
         /** {@code old_log_probs} [B,T] as a view. */
@@ -325,7 +332,7 @@ public final class JackpotBatch {
 
         /** {@code log_probs} [B,T]: ℓ_new, the current policy (the input the gradient is taken for). */
         public Builder logProbs(float[] v) {
-            return logProbs(FloatView.of(v, tokens()));
+            return logProbs(BatchValidation.wholeArray("log_probs", v, tokens()));
         }
 
         /** {@code log_probs} [B,T] as a view. */
@@ -336,7 +343,7 @@ public final class JackpotBatch {
 
         /** {@code advantages} [B,T]: Â. */
         public Builder advantages(float[] v) {
-            return advantages(FloatView.of(v, tokens()));
+            return advantages(BatchValidation.wholeArray("advantages", v, tokens()));
         }
 
         /** {@code advantages} [B,T] as a view. */
@@ -347,12 +354,14 @@ public final class JackpotBatch {
 
         /** {@code rollout_topk_ids} and {@code rollout_topk_log_probs} [B,T,k]. */
         public Builder rolloutTopK(int[] ids, float[] logProbs) {
-            return rolloutTopK(IdView.of(ids, lists()), FloatView.of(logProbs, lists()));
+            return rolloutTopK(BatchValidation.wholeArray("rollout_topk_ids", ids, lists()),
+                    BatchValidation.wholeArray("rollout_topk_log_probs", logProbs, lists()));
         }
 
         /** {@code rollout_topk_ids} (int64) and {@code rollout_topk_log_probs} [B,T,k]. */
         public Builder rolloutTopK(long[] ids, float[] logProbs) {
-            return rolloutTopK(IdView.of(ids, lists()), FloatView.of(logProbs, lists()));
+            return rolloutTopK(BatchValidation.wholeArray("rollout_topk_ids", ids, lists()),
+                    BatchValidation.wholeArray("rollout_topk_log_probs", logProbs, lists()));
         }
 
         /** {@code rollout_topk_ids} and {@code rollout_topk_log_probs} as views. */
@@ -364,12 +373,14 @@ public final class JackpotBatch {
 
         /** {@code target_topk_ids} and {@code target_topk_log_probs} [B,T,k]. */
         public Builder targetTopK(int[] ids, float[] logProbs) {
-            return targetTopK(IdView.of(ids, lists()), FloatView.of(logProbs, lists()));
+            return targetTopK(BatchValidation.wholeArray("target_topk_ids", ids, lists()),
+                    BatchValidation.wholeArray("target_topk_log_probs", logProbs, lists()));
         }
 
         /** {@code target_topk_ids} (int64) and {@code target_topk_log_probs} [B,T,k]. */
         public Builder targetTopK(long[] ids, float[] logProbs) {
-            return targetTopK(IdView.of(ids, lists()), FloatView.of(logProbs, lists()));
+            return targetTopK(BatchValidation.wholeArray("target_topk_ids", ids, lists()),
+                    BatchValidation.wholeArray("target_topk_log_probs", logProbs, lists()));
         }
 
         /** {@code target_topk_ids} and {@code target_topk_log_probs} as views. */
@@ -381,7 +392,7 @@ public final class JackpotBatch {
 
         /** {@code target_log_probs_at_rollout_topk} [B,T,k]: log p_tgt at the rollout top-k ids. */
         public Builder targetLogProbsAtRolloutTopK(float[] v) {
-            return targetLogProbsAtRolloutTopK(FloatView.of(v, lists()));
+            return targetLogProbsAtRolloutTopK(BatchValidation.wholeArray("target_log_probs_at_rollout_topk", v, lists()));
         }
 
         /** {@code target_log_probs_at_rollout_topk} as a view. */
@@ -392,7 +403,7 @@ public final class JackpotBatch {
 
         /** {@code rollout_log_probs_at_target_topk} [B,T,k], optional: log p_inf at the target top-k ids. */
         public Builder rolloutLogProbsAtTargetTopK(float[] v) {
-            return rolloutLogProbsAtTargetTopK(FloatView.of(v, lists()));
+            return rolloutLogProbsAtTargetTopK(BatchValidation.wholeArray("rollout_log_probs_at_target_topk", v, lists()));
         }
 
         /** {@code rollout_log_probs_at_target_topk} as a view. */
@@ -413,7 +424,7 @@ public final class JackpotBatch {
 
         /** {@code uniforms} [B,T] in [0,1): caller-supplied u_t replacing the counter-based draws (MATH.md §3). */
         public Builder uniforms(float[] v) {
-            return uniforms(FloatView.of(v, tokens()));
+            return uniforms(BatchValidation.wholeArray("uniforms", v, tokens()));
         }
 
         /** {@code uniforms} as a view. */

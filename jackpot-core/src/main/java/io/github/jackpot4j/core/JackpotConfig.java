@@ -27,6 +27,34 @@ public final class JackpotConfig {
             "jackpot_target_acceptance", "jackpot_seed", "rollout_is", "rollout_is_threshold", "clip_ratio",
             "clip_ratio_low", "clip_ratio_high", "clip_ratio_c", "ppo_clip", "loss_agg_mode", "loss_scale_factor");
 
+    /**
+     * The smallest {@code jackpot_lambda} accepted, and the floor of the budget solver's λ (MATH.md §9).
+     * λ ∈ [1e-30, 1e30] is the range of likelihood-ratio thresholds e^±69: far beyond any useful budget
+     * (a token with p_tgt/p_inf = e^-69 has acceptance ~0 at any practical λ), while 1/λ, p/λ and
+     * λ·Z stay normal doubles, so no subnormal or infinite λ can reach the kernels (a λ of 1e-310 used
+     * to give 1/λ = ∞ and NaN weights). See docs/reliability.md.
+     */
+    public static final double MIN_LAMBDA = 1e-30;
+    /** The largest {@code jackpot_lambda} accepted, and the ceiling of the budget solver's λ; see {@link #MIN_LAMBDA}. */
+    public static final double MAX_LAMBDA = 1e30;
+    /**
+     * The largest {@code jackpot_log_probs_to_keep} (and top-k list length of a batch): 2^20, above
+     * every vocabulary in use (k ≥ V is legal), while the per-worker scratch of the union normalizer
+     * (2k entries and a hash set of 8k slots) stays small and its sizes cannot overflow an int.
+     */
+    public static final int MAX_TOP_K = 1 << 20;
+    /**
+     * The largest {@code jackpot_clip_ratio} c1 (use it for "no clip"). The residual ratio is clamped
+     * to e^20 (MATH.md §7), so ρ ≤ c1·e^20 &lt; 4.9e37: every weight fits a float32 and (Σρ)², Σρ² (the
+     * ESS metric) fit a double for any batch.
+     */
+    public static final double MAX_CLIP_RATIO = 1e29;
+    /**
+     * The smallest {@code loss_scale_factor}: its reciprocal multiplies every per-token loss and
+     * gradient, so a tiny (or subnormal) factor would overflow them (1e-320 gave ∞ and NaN).
+     */
+    public static final double MIN_LOSS_SCALE_FACTOR = 1e-6;
+
     private static final JackpotConfig DEFAULTS = builder().build();
 
     private final boolean useJackpot;
@@ -335,19 +363,19 @@ public final class JackpotConfig {
             return this;
         }
 
-        /** {@code jackpot_log_probs_to_keep} (k ≥ 1). */
+        /** {@code jackpot_log_probs_to_keep} (1 ≤ k ≤ {@link #MAX_TOP_K}). */
         public Builder topK(int v) {
             topK = v;
             return this;
         }
 
-        /** {@code jackpot_lambda} (λ &gt; 0, finite). */
+        /** {@code jackpot_lambda} (λ in [{@link #MIN_LAMBDA}, {@link #MAX_LAMBDA}]). */
         public Builder lambda(double v) {
             lambda = v;
             return this;
         }
 
-        /** {@code jackpot_clip_ratio} (c1 &gt; 0, finite). */
+        /** {@code jackpot_clip_ratio} (0 &lt; c1 ≤ {@link #MAX_CLIP_RATIO}). */
         public Builder weightClip(double v) {
             weightClip = v;
             return this;
@@ -467,7 +495,7 @@ public final class JackpotConfig {
             return this;
         }
 
-        /** {@code loss_scale_factor} (&gt; 0); {@code null} = T. */
+        /** {@code loss_scale_factor} (≥ {@link #MIN_LOSS_SCALE_FACTOR}, finite); {@code null} = T. */
         public Builder lossScaleFactor(Double v) {
             lossScaleFactor = v;
             return this;
@@ -480,9 +508,14 @@ public final class JackpotConfig {
          */
         public JackpotConfig build() {
             require(topK >= 1, "jackpot_log_probs_to_keep", topK, "must be >= 1");
+            require(topK <= MAX_TOP_K, "jackpot_log_probs_to_keep", topK, "must be <= " + MAX_TOP_K + " (2^20)");
             require(lambda > 0 && !Double.isInfinite(lambda), "jackpot_lambda", lambda, "must be > 0 and finite");
+            require(lambda >= MIN_LAMBDA && lambda <= MAX_LAMBDA, "jackpot_lambda", lambda,
+                    "must be in [" + MIN_LAMBDA + ", " + MAX_LAMBDA + "]");
             require(weightClip > 0 && !Double.isInfinite(weightClip), "jackpot_clip_ratio", weightClip,
                     "must be > 0 and finite");
+            require(weightClip >= Double.MIN_NORMAL && weightClip <= MAX_CLIP_RATIO, "jackpot_clip_ratio", weightClip,
+                    "must be a normal double <= " + MAX_CLIP_RATIO);
             if (targetAcceptance != null) {
                 require(targetAcceptance > 0 && targetAcceptance <= 1, "jackpot_target_acceptance", targetAcceptance,
                         "must be in (0, 1]");
@@ -496,6 +529,8 @@ public final class JackpotConfig {
             if (lossScaleFactor != null) {
                 require(lossScaleFactor > 0 && !Double.isInfinite(lossScaleFactor), "loss_scale_factor",
                         lossScaleFactor, "must be > 0 and finite");
+                require(lossScaleFactor >= MIN_LOSS_SCALE_FACTOR, "loss_scale_factor", lossScaleFactor,
+                        "must be >= " + MIN_LOSS_SCALE_FACTOR);
             }
             return new JackpotConfig(this);
         }

@@ -53,6 +53,7 @@ final class JackpotKernel {
         final FloatView uniforms = batch.uniforms;
         final float[] acceptMask = out.acceptMask;
         final float[] zApprox = out.zApprox;
+        final double[] zApproxExact = out.zApproxExact;
         final long stepKey = RejectionUniforms.stepKey(config.seed(), batch.step);
         for (int b = from; b < to; b++) {
             final long rowKey = RejectionUniforms.rowKey(stepKey, batch.sequenceOffset + b);
@@ -63,6 +64,7 @@ final class JackpotKernel {
                 if (responseMask.get(t) == 0f) {
                     acceptMask[t] = 0f;
                     zApprox[t] = 0f;
+                    zApproxExact[t] = 0.0;
                     continue;
                 }
                 valid++;
@@ -81,12 +83,14 @@ final class JackpotKernel {
                 if (computeNormalizer) {
                     double z = normalizer.zApprox(t, scratch);
                     zApprox[t] = (float) z;
+                    zApproxExact[t] = z;
                     sumZ += z;
                     union += scratch.unionSize;
                     rolloutMass += scratch.rolloutMass;
                     targetMass += scratch.targetMass;
                 } else {
                     zApprox[t] = 0f;
+                    zApproxExact[t] = 0.0;
                 }
                 double d = LogRatio.clamped(targetLp.get(t), rolloutLp.get(t));
                 klK1 -= d;
@@ -161,7 +165,7 @@ final class JackpotKernel {
         final FloatView targetLp = targetIsLatest ? newLp : oldLp;
         final FloatView advantages = batch.advantages;
         final float[] acceptMask = out.acceptMask;
-        final float[] zApprox = out.zApprox;
+        final double[] zApproxExact = out.zApproxExact;
         final float[] z = out.z;
         final float[] weights = out.weights;
         final float[] perTokenLoss = out.perTokenLoss;
@@ -190,7 +194,8 @@ final class JackpotKernel {
                 double rho;
                 double residualRatio;
                 if (useJackpot) {
-                    double normalizer = zApprox[t] * correction;
+                    // κ is applied to Zapprox in double: the float32 output rounds values below ~1e-45 to 0.
+                    double normalizer = zApproxExact[t] * correction;
                     z[t] = (float) normalizer;
                     double w;
                     if (maskOnly) {

@@ -25,6 +25,12 @@ public final class JackpotResult {
     final float[] weights;
     final float[] acceptMask;
     final float[] zApprox;
+    /**
+     * Zapprox_t in double, as pass 1 computed it: pass 2 applies κ to this, not to the float32
+     * {@link #zApprox} (a Zapprox below float's range, e.g. top-k log-probs at −110, used to round to 0
+     * and give a weight of 0 where the same relative distributions at −10 gave 1).
+     */
+    final double[] zApproxExact;
     final float[] z;
     final float[] perTokenLoss;
     final float[] gradLogProbs;
@@ -45,6 +51,7 @@ public final class JackpotResult {
         weights = new float[n];
         acceptMask = new float[n];
         zApprox = new float[n];
+        zApproxExact = new double[n];
         z = new float[n];
         perTokenLoss = new float[n];
         gradLogProbs = new float[n];

@@ -6,6 +6,13 @@ package io.github.jackpot4j.core;
  * log-probs are given. One call per token; the caller's {@link Scratch} makes it allocation-free.
  */
 final class UnionNormalizer {
+    /**
+     * Union masses below this are renormalized in log space ({@link #renormalizedInLogSpace}). 1e-250
+     * keeps 1/mass and λ⁻¹/mass (λ ≥ 1e-30) far from overflow and every term of the sum far from the
+     * subnormal range, while ordinary inputs (mass ≥ 1/V) keep the plain path and their exact bits.
+     */
+    static final double RENORM_FLOOR = 1e-250;
+
     private final JackpotBatch batch;
     private final int k;
     private final double invLambda;
@@ -89,8 +96,10 @@ final class UnionNormalizer {
         double qScale = 1.0;
         double pScale = invLambda;
         if (renorm) {
-            if (rolloutMass == 0 || targetMass == 0) {
-                return 0.0; // no mass to renormalize: the union carries no overlap
+            if (rolloutMass < RENORM_FLOOR || targetMass < RENORM_FLOOR) {
+                // 1/mass would overflow (or lose the subnormal digits): rollout top-k {−740, −∞} gave
+                // 0·∞ = NaN. Renormalize in log space instead, which is exactly scale-free.
+                return renormalizedInLogSpace(t, n, s);
             }
             qScale = 1.0 / rolloutMass;
             pScale = invLambda / targetMass;
@@ -98,6 +107,64 @@ final class UnionNormalizer {
         double z = 0;
         for (int j = 0; j < n; j++) {
             z += Math.min(q[j] * qScale, p[j] * pScale);
+        }
+        return z;
+    }
+
+    /**
+     * Σ min(q̂, p̂/λ) over the union with q̂ = exp(ℓq − max ℓq) / Σ exp(ℓq − max ℓq) (same for p̂):
+     * the renormalized distributions do not depend on the scale of q and p, so tails of any depth
+     * (top-k log-probs at −800, whose exp is 0) give the same Zapprox as the same shape at −8. Reads
+     * the log-probs again, in the order {@link #topK} visited them (the id set still holds this token's
+     * rollout list); only reached when a union mass is below {@link #RENORM_FLOOR}. A side without any
+     * finite log-prob has no mass at all: 0, as before.
+     */
+    private double renormalizedInLogSpace(int t, int n, Scratch s) {
+        final int base = t * k;
+        final double[] lq = s.q;
+        final double[] lp = s.p;
+        double logSmallest = Double.POSITIVE_INFINITY; // log q_(k) for BOUND, exact even where exp underflows
+        double maxQ = Double.NEGATIVE_INFINITY;
+        double maxP = Double.NEGATIVE_INFINITY;
+        for (int j = 0; j < k; j++) {
+            lq[j] = batch.rolloutTopkLogProbs.get(base + j);
+            lp[j] = batch.targetLogProbsAtRolloutTopk.get(base + j);
+            logSmallest = Math.min(logSmallest, lq[j]);
+        }
+        int m = k;
+        for (int j = 0; j < k && m < n; j++) {
+            if (s.ids.get(batch.targetTopkIds.get(base + j)) >= 0) {
+                continue;
+            }
+            lp[m] = batch.targetTopkLogProbs.get(base + j);
+            if (crossRolloutLogProbs != null) {
+                lq[m] = crossRolloutLogProbs.get(base + j);
+            } else {
+                lq[m] = boundMissing ? logSmallest : Double.NEGATIVE_INFINITY;
+            }
+            m++;
+        }
+        for (int j = 0; j < n; j++) {
+            maxQ = Math.max(maxQ, lq[j]);
+            maxP = Math.max(maxP, lp[j]);
+        }
+        if (maxQ == Double.NEGATIVE_INFINITY || maxP == Double.NEGATIVE_INFINITY) {
+            return 0.0; // no mass to renormalize: the union carries no overlap
+        }
+        double sumQ = 0;
+        double sumP = 0;
+        for (int j = 0; j < n; j++) {
+            lq[j] = Math.exp(lq[j] - maxQ);
+            lp[j] = Math.exp(lp[j] - maxP);
+            sumQ += lq[j];
+            sumP += lp[j];
+        }
+        // sumQ, sumP ∈ [1, n]: the scales below are finite and normal.
+        double qScale = 1.0 / sumQ;
+        double pScale = invLambda / sumP;
+        double z = 0;
+        for (int j = 0; j < n; j++) {
+            z += Math.min(lq[j] * qScale, lp[j] * pScale);
         }
         return z;
     }

@@ -192,7 +192,7 @@ class ValidationMessagesTest {
 
     @Test
     void anArrayTooShortForTheBatchIsAnError() {
-        assertRejected("view of shape [2, 3] at offset 0 needs 6 elements but the backing store holds 5",
+        assertRejected("log_probs has 5 elements but [B,T] = [2,3] needs 6",
                 () -> new Inputs().builder().logProbs(new float[5]));
     }
 
