@@ -247,8 +247,8 @@ class CoreFuzzTest {
                 .biasCorrection(r.nextInt(3) != 0)
                 .acceptanceEstimate(pick(r, List.of(AcceptanceEstimate.values())))
                 .missingRolloutProb(pick(r, List.of(MissingRolloutProb.values())))
-                .seed(r.nextLong())
-                .residualCorrection(pick(r, List.of(ResidualCorrection.truncate(2.0), ResidualCorrection.none(),
+                .seed(r.nextLong());
+        Batches.withF(c, pick(r, List.of(ResidualCorrection.truncate(2.0), ResidualCorrection.none(),
                         ResidualCorrection.truncate(Double.POSITIVE_INFINITY), ResidualCorrection.icepop(0.5, 5.0))))
                 .clipRatioLow(pick(r, List.of(0.2, 0.1, 0.28)))
                 .clipRatioHigh(pick(r, List.of(0.2, 0.28, 0.5, 1e6)))
