@@ -167,9 +167,9 @@ public final class JackpotSparkJob {
             if (!fs.rename(tmp, outPath)) {
                 throw new IOException("could not rename " + tmp + " to " + outPath);
             }
-        } catch (RuntimeException | IOException e) {
+        } catch (Throwable e) {
             SparkJackpot.deleteQuietly(fs, tmp);
-            throw e;
+            throw SparkJackpot.sneaky(e);
         }
     }
 

@@ -227,6 +227,10 @@ public final class SparkJackpot {
             scored = scoreRows(spark, rows, settings, options, results);
             Dataset<Row> tokens = spark.createDataFrame(scored.map(s -> s.row), RolloutLog.OUTPUT_SCHEMA);
             tokens.write().parquet(new Path(tmp, "tokens.parquet").toString());
+            Runnable hook = afterTokensWritten;
+            if (hook != null) {
+                hook.run();
+            }
             finishMetrics(scored, results);
             try (OutputStream o = fs.create(new Path(tmp, "metrics.json"), false)) {
                 o.write(metricsJson(in, settings, results).getBytes(StandardCharsets.UTF_8));
@@ -235,12 +239,9 @@ public final class SparkJackpot {
                 throw new IOException("could not rename " + tmp + " to " + outPath);
             }
             return results;
-        } catch (RuntimeException e) {
+        } catch (Throwable e) { // Spark's SparkException is checked in Java's eyes but thrown unchecked
             deleteQuietly(fs, tmp);
-            throw unwrap(e);
-        } catch (IOException | Error e) {
-            deleteQuietly(fs, tmp);
-            throw e;
+            throw sneaky(unwrap(e));
         } finally {
             if (scored != null) {
                 scored.unpersist(false);
@@ -250,6 +251,9 @@ public final class SparkJackpot {
             }
         }
     }
+
+    /** Test hook: runs after tokens.parquet is written to the temporary directory. */
+    static volatile Runnable afterTokensWritten;
 
     static Path temporaryBeside(Path out) {
         return new Path(out.getParent(), "." + out.getName() + ".tmp-" + UUID.randomUUID());
@@ -263,8 +267,14 @@ public final class SparkJackpot {
         }
     }
 
-    /** A rollout-log error raised inside a task, thrown again as itself (Spark wraps task failures). */
-    static RuntimeException unwrap(RuntimeException e) {
+    /** Rethrows any throwable unchanged (checked or not). */
+    @SuppressWarnings("unchecked")
+    static <E extends Throwable> RuntimeException sneaky(Throwable e) throws E {
+        throw (E) e;
+    }
+
+    /** A rollout-log error raised inside a task, thrown again as itself (Spark wraps task failures); else e. */
+    static Throwable unwrap(Throwable e) {
         for (Throwable c = e; c != null; c = c.getCause()) {
             if (c instanceof RolloutLogException) {
                 throw (RolloutLogException) c;
