@@ -1,10 +1,10 @@
 package io.github.jackpot4j.spark;
 
 import java.io.Serializable;
-import java.util.List;
 import java.util.Map;
 
-import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -159,14 +159,17 @@ public final class RolloutLog {
         }
     }
 
-    /** Reads rows of a frame with (at least) the columns of {@link #SCHEMA}, checking each. */
+    /**
+     * Reads the rows of a frame whose columns are exactly those of {@link #SCHEMA} in that order (after
+     * {@link #checkSchema}), straight from Spark's internal rows: primitive arrays, no boxing.
+     */
     static final class Reader {
-        private final int[] index = new int[SCHEMA.fields().length];
+        private final boolean[] containsNull = new boolean[SCHEMA.fields().length];
 
         Reader(StructType schema) {
-            String[] names = SCHEMA.fieldNames();
-            for (int i = 0; i < names.length; i++) {
-                index[i] = schema.fieldIndex(names[i]);
+            StructField[] f = schema.fields();
+            for (int i = 0; i < f.length && i < containsNull.length; i++) {
+                containsNull[i] = f[i].dataType() instanceof ArrayType && ((ArrayType) f[i].dataType()).containsNull();
             }
         }
 
@@ -174,24 +177,27 @@ public final class RolloutLog {
          * The checked row: no nulls, {@code length} ≥ 0 and {@code k} ≥ 1, arrays of T and T·k values,
          * no NaN, response_mask of 0/1. Every error names the column and the row's global sequence.
          */
-        Sequence read(Row row) {
-            if (row.isNullAt(index[0])) {
+        Sequence read(InternalRow row) {
+            if (row.isNullAt(0)) {
                 throw new RolloutLogException("column '" + SEQUENCE + "' is null in a row (every row needs its global"
                         + " sequence index)");
             }
-            long sequence = row.getLong(index[0]);
+            long sequence = row.getLong(0);
             String where0 = "the row of sequence " + sequence;
             if (sequence < 0) {
                 throw new RolloutLogException("column '" + SEQUENCE + "' is " + sequence + " in " + where0
                         + ": global sequence indices are >= 0");
             }
-            long step = scalarLong(row, 1, where0);
+            notNull(row, 1, where0);
+            long step = row.getLong(1);
             if (step < 0) {
                 throw new RolloutLogException("column '" + STEP + "' is " + step + " in " + where0 + ": steps are >= 0");
             }
             String where = "the row of sequence " + sequence + " (step " + step + ")";
-            int length = (int) scalarLong(row, 2, where);
-            int k = (int) scalarLong(row, 3, where);
+            notNull(row, 2, where);
+            notNull(row, 3, where);
+            int length = row.getInt(2);
+            int k = row.getInt(3);
             if (length < 0) {
                 throw new RolloutLogException("column '" + LENGTH + "' is " + length + " in " + where + ": T is >= 0");
             }
@@ -204,7 +210,9 @@ public final class RolloutLog {
             } catch (ArithmeticException e) {
                 throw new RolloutLogException("length * k overflows in " + where);
             }
-            int[] mask = ints(row, 4, length, "length = " + length, where);
+            String lenRule = "length = " + length;
+            String listRule = "length * k = " + length + " * " + k;
+            int[] mask = ints(row, 4, length, lenRule, where);
             float[] maskF = new float[length];
             for (int i = 0; i < length; i++) {
                 if (mask[i] != 0 && mask[i] != 1) {
@@ -213,8 +221,6 @@ public final class RolloutLog {
                 }
                 maskF[i] = mask[i];
             }
-            String lenRule = "length = " + length;
-            String listRule = "length * k = " + length + " * " + k;
             return new Sequence(sequence, step, length, k, maskF,
                     floats(row, 5, length, lenRule, where, 1),
                     floats(row, 6, length, lenRule, where, 1),
@@ -227,60 +233,43 @@ public final class RolloutLog {
                     floats(row, 13, lists, listRule, where, k));
         }
 
-        private long scalarLong(Row row, int column, String where) {
-            int i = index[column];
-            String name = SCHEMA.fields()[column].name();
-            if (row.isNullAt(i)) {
-                throw new RolloutLogException("column '" + name + "' is null in " + where);
+        private static void notNull(InternalRow row, int column, String where) {
+            if (row.isNullAt(column)) {
+                throw new RolloutLogException("column '" + SCHEMA.fields()[column].name() + "' is null in " + where);
             }
-            Object v = row.get(i);
-            return ((Number) v).longValue();
         }
 
-        private List<Object> list(Row row, int column, int expected, String rule, String where) {
-            int i = index[column];
+        private ArrayData array(InternalRow row, int column, int expected, String rule, String where) {
+            notNull(row, column, where);
+            ArrayData values = row.getArray(column);
             String name = SCHEMA.fields()[column].name();
-            if (row.isNullAt(i)) {
-                throw new RolloutLogException("column '" + name + "' is null in " + where);
+            if (values.numElements() != expected) {
+                throw new RolloutLogException("column '" + name + "' has " + values.numElements() + " values in "
+                        + where + " but " + rule + " needs " + expected + " (ragged array)");
             }
-            List<Object> values = row.getList(i);
-            if (values.size() != expected) {
-                throw new RolloutLogException("column '" + name + "' has " + values.size() + " values in " + where
-                        + " but " + rule + " needs " + expected + " (ragged array)");
+            if (containsNull[column]) {
+                for (int j = 0; j < expected; j++) {
+                    if (values.isNullAt(j)) {
+                        throw new RolloutLogException("column '" + name + "' holds null at index " + j + " in " + where);
+                    }
+                }
             }
             return values;
         }
 
-        private float[] floats(Row row, int column, int expected, String rule, String where, int k) {
-            List<Object> values = list(row, column, expected, rule, where);
-            String name = SCHEMA.fields()[column].name();
-            float[] out = new float[expected];
+        private float[] floats(InternalRow row, int column, int expected, String rule, String where, int k) {
+            float[] out = array(row, column, expected, rule, where).toFloatArray();
             for (int j = 0; j < expected; j++) {
-                Object v = values.get(j);
-                if (v == null) {
-                    throw new RolloutLogException("column '" + name + "' holds null at " + position(j, k) + " in " + where);
+                if (Float.isNaN(out[j])) {
+                    throw new RolloutLogException("column '" + SCHEMA.fields()[column].name() + "' holds NaN at "
+                            + position(j, k) + " in " + where);
                 }
-                float f = (Float) v;
-                if (Float.isNaN(f)) {
-                    throw new RolloutLogException("column '" + name + "' holds NaN at " + position(j, k) + " in " + where);
-                }
-                out[j] = f;
             }
             return out;
         }
 
-        private int[] ints(Row row, int column, int expected, String rule, String where) {
-            List<Object> values = list(row, column, expected, rule, where);
-            String name = SCHEMA.fields()[column].name();
-            int[] out = new int[expected];
-            for (int j = 0; j < expected; j++) {
-                Object v = values.get(j);
-                if (v == null) {
-                    throw new RolloutLogException("column '" + name + "' holds null at index " + j + " in " + where);
-                }
-                out[j] = (Integer) v;
-            }
-            return out;
+        private int[] ints(InternalRow row, int column, int expected, String rule, String where) {
+            return array(row, column, expected, rule, where).toIntArray();
         }
 
         private static String position(int j, int k) {

@@ -36,12 +36,13 @@ import io.github.jackpot4j.core.JackpotResult;
  * Scores a rollout log on Spark exactly as one JVM computing each step's rows as one batch would
  * (docs/spark.md). The passes:
  * <ol>
- *   <li>read and check every row, range-partition by (step, sequence), and gather per step the rows,
- *       T (the longest row) and k;</li>
+ *   <li>read and check every row (Spark's internal rows: primitive arrays, no boxing), sort each
+ *       partition by (step, sequence) — no shuffle — and gather per step the rows, T (the longest
+ *       row) and k;</li>
  *   <li>budget mode (MATH.md §9): λ per step by the core's own bisection, one aggregation of the
  *       acceptance sum per step of the bisection ({@link #solveLambda});</li>
  *   <li>statistics (§5): each row's sums from {@code Jackpot.statistics} of that row, reduced in row
- *       order on the driver — the very additions the core makes, so κ and the denominators are
+ *       order on the driver (4 doubles per sequence travel there) — the very additions the core makes, so κ and the denominators are
  *       bit-identical to the single JVM's;</li>
  *   <li>{@code Jackpot.compute(config, row, global)} for every row: weights, accept mask and the row's
  *       loss contribution to {@code tokens.parquet}; the metric sums (§10) recombined into
@@ -168,16 +169,21 @@ public final class SparkJackpot {
         return a;
     }
 
-    /** The log's rows, checked, range-partitioned by (step, sequence) and sorted within partitions. */
+    /**
+     * The log's rows, checked and sorted by (step, sequence) within each partition. No shuffle unless
+     * {@code partitions} > 0, which spreads the rows over that many partitions (round-robin: a row's
+     * neighbours usually land elsewhere, which the result must not notice).
+     */
     static JavaRDD<RolloutLog.Sequence> readLog(SparkSession spark, String in, int partitions) {
         Dataset<Row> df = spark.read().parquet(in);
         RolloutLog.checkSchema(df.schema());
         df = df.select(columns(RolloutLog.SCHEMA.fieldNames()));
-        int p = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
-        df = df.repartitionByRange(p, functions.col(RolloutLog.STEP), functions.col(RolloutLog.SEQUENCE))
-                .sortWithinPartitions(RolloutLog.STEP, RolloutLog.SEQUENCE);
+        if (partitions > 0) {
+            df = df.repartition(partitions);
+        }
+        df = df.sortWithinPartitions(RolloutLog.STEP, RolloutLog.SEQUENCE);
         StructType schema = df.schema();
-        return df.javaRDD().mapPartitions(rows -> {
+        return df.queryExecution().toRdd().toJavaRDD().mapPartitions(rows -> {
             RolloutLog.Reader reader = new RolloutLog.Reader(schema);
             return new Iterator<RolloutLog.Sequence>() {
                 @Override
@@ -428,13 +434,15 @@ public final class SparkJackpot {
             }
             return out.iterator();
         }, true);
+        List<RowSums> chunkSums = new ArrayList<>(rowSums.collect());
+        chunkSums.sort((a, b) -> a.step != b.step ? Long.compare(a.step, b.step) : Long.compare(a.first, b.first));
         TreeMap<Long, double[]> statistics = new TreeMap<>();
         long lastStep = Long.MIN_VALUE;
         long lastSequence = Long.MIN_VALUE;
-        for (Iterator<RowSums> it = rowSums.toLocalIterator(); it.hasNext(); ) {
-            RowSums c = it.next();
-            if (c.step < lastStep || c.step == lastStep && c.first <= lastSequence) {
-                throw new IllegalStateException("row sums out of order at step " + c.step + ", sequence " + c.first);
+        for (RowSums c : chunkSums) {
+            if (c.step == lastStep && c.first <= lastSequence) {
+                throw new RolloutLogException("column '" + RolloutLog.SEQUENCE + "': sequence " + c.first + " of step "
+                        + c.step + " appears in two rows; each global sequence index must be unique within its step");
             }
             double[] s = statistics.computeIfAbsent(c.step, x -> new double[BatchStatistics.ARRAY_LENGTH]);
             int n = c.sums.length / 4;
