@@ -78,7 +78,10 @@ public final class JackpotSparkJob {
                     fail("unknown command '" + command + "'");
                     return;
             }
-        } catch (IllegalArgumentException e) {
+        } catch (RolloutLogException e) { // a bad log: one line naming the column and the row
+            System.err.println("jackpot-spark: " + e.getMessage());
+            code = 1;
+        } catch (IllegalArgumentException e) { // bad flags or settings
             System.err.println("jackpot-spark: " + e.getMessage());
             code = 2;
         }

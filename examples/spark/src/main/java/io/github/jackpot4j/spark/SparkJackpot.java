@@ -228,16 +228,19 @@ public final class SparkJackpot {
         JavaRDD<RolloutLog.Sequence> rows = null;
         JavaRDD<Scored> scored = null;
         try {
+            phase("start");
             rows = readLog(spark, in, options.partitions).persist(StorageLevel.MEMORY_AND_DISK());
             List<StepResult> results = new ArrayList<>();
             scored = scoreRows(spark, rows, settings, options, results);
             Dataset<Row> tokens = spark.createDataFrame(scored.map(s -> s.row), RolloutLog.OUTPUT_SCHEMA);
             tokens.write().parquet(new Path(tmp, "tokens.parquet").toString());
+            phase("pass 2: compute and write tokens.parquet");
             Runnable hook = afterTokensWritten;
             if (hook != null) {
                 hook.run();
             }
             finishMetrics(scored, results);
+            phase("metric sums");
             try (OutputStream o = fs.create(new Path(tmp, "metrics.json"), false)) {
                 o.write(metricsJson(in, settings, results).getBytes(StandardCharsets.UTF_8));
             }
@@ -260,6 +263,18 @@ public final class SparkJackpot {
 
     /** Test hook: runs after tokens.parquet is written to the temporary directory. */
     static volatile Runnable afterTokensWritten;
+
+    private static final boolean VERBOSE = Boolean.getBoolean("jackpot.spark.verbose");
+    private static long phaseStart = System.nanoTime();
+
+    /** With -Djackpot.spark.verbose=true, the seconds each phase took, on stderr. */
+    static void phase(String name) {
+        long now = System.nanoTime();
+        if (VERBOSE) {
+            System.err.printf(java.util.Locale.ROOT, "jackpot-spark: %-40s %.2f s%n", name, (now - phaseStart) / 1e9);
+        }
+        phaseStart = now;
+    }
 
     static Path temporaryBeside(Path out) {
         return new Path(out.getParent(), "." + out.getName() + ".tmp-" + UUID.randomUUID());
@@ -374,6 +389,7 @@ public final class SparkJackpot {
                         + " but " + k + " in the row of sequence " + first.kMinSequence + ": one k per log");
             }
         }
+        phase("read, check and cache the log");
         HashMap<String, String> conf = new HashMap<>(settings);
         conf.putIfAbsent("jackpot_log_probs_to_keep", Integer.toString(k));
         JackpotConfig base = JackpotConfig.fromMap(conf);
@@ -413,6 +429,7 @@ public final class SparkJackpot {
             }
         }
 
+        phase("budget mode: λ");
         // statistics: each row's sums, reduced in global row order on the driver (the core's own additions)
         int chunkRows = options.chunkRows;
         HashMap<Long, Double> lambdaOf = lambdas;
@@ -458,6 +475,7 @@ public final class SparkJackpot {
             lastStep = c.step;
             lastSequence = c.first + n - 1;
         }
+        phase("statistics");
         HashMap<Long, StepScope> scopes = new HashMap<>();
         for (Map.Entry<Long, StepShape> e : shapes.entrySet()) {
             StepShape sh = e.getValue();
