@@ -36,56 +36,62 @@ public final class JackpotSparkJob {
     }
 
     public static void main(String[] args) throws Exception {
+        int code = run(args);
+        if (code != 0) {
+            System.exit(code);
+        }
+    }
+
+    /**
+     * Runs one command: 0 on success, 1 for a bad log (one line naming the column and the row on
+     * stderr), 2 for bad flags or settings. Uses the active Spark session if there is one (and leaves
+     * it running), else starts one and stops it at the end.
+     */
+    public static int run(String... args) throws IOException {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
             System.out.println(usage());
-            return;
+            return 0;
         }
-        String command = args[0];
-        Map<String, String> flags = new LinkedHashMap<>();
-        Map<String, String> settings = new LinkedHashMap<>();
-        for (int i = 1; i < args.length; i++) {
-            String a = args[i];
-            if (!a.startsWith("--") || i + 1 >= args.length) {
-                fail("expected --flag value, got '" + a + "'");
-            }
-            String v = args[++i];
-            if (a.equals("--set")) {
-                int eq = v.indexOf('=');
-                if (eq <= 0) {
-                    fail("--set needs key=value, got '" + v + "'");
-                }
-                settings.put(v.substring(0, eq), v.substring(eq + 1));
-            } else {
-                flags.put(a.substring(2), v);
-            }
-        }
-        if (flags.containsKey("target-acceptance")) {
-            settings.put("jackpot_target_acceptance", flags.remove("target-acceptance"));
-        }
-        int code;
         try {
+            String command = args[0];
+            Map<String, String> flags = new LinkedHashMap<>();
+            Map<String, String> settings = new LinkedHashMap<>();
+            for (int i = 1; i < args.length; i++) {
+                String a = args[i];
+                if (!a.startsWith("--") || i + 1 >= args.length) {
+                    throw new IllegalArgumentException("expected --flag value, got '" + a + "'\n" + usage());
+                }
+                String v = args[++i];
+                if (a.equals("--set")) {
+                    int eq = v.indexOf('=');
+                    if (eq <= 0) {
+                        throw new IllegalArgumentException("--set needs key=value, got '" + v + "'");
+                    }
+                    settings.put(v.substring(0, eq), v.substring(eq + 1));
+                } else {
+                    flags.put(a.substring(2), v);
+                }
+            }
+            if (flags.containsKey("target-acceptance")) {
+                settings.put("jackpot_target_acceptance", flags.remove("target-acceptance"));
+            }
             switch (command) {
                 case "generate":
-                    code = generate(flags);
-                    break;
+                    return generate(flags);
                 case "score":
-                    code = score(flags, settings);
-                    break;
+                    return score(flags, settings);
                 case "reference":
-                    code = reference(flags, settings);
-                    break;
+                    return reference(flags, settings);
                 default:
-                    fail("unknown command '" + command + "'");
-                    return;
+                    throw new IllegalArgumentException("unknown command '" + command + "'\n" + usage());
             }
         } catch (RolloutLogException e) { // a bad log: one line naming the column and the row
             System.err.println("jackpot-spark: " + e.getMessage());
-            code = 1;
-        } catch (IllegalArgumentException e) { // bad flags or settings
+            return 1;
+        } catch (IllegalArgumentException e) { // bad flags or settings (NumberFormatException included)
             System.err.println("jackpot-spark: " + e.getMessage());
-            code = 2;
+            return 2;
         }
-        System.exit(code);
     }
 
     static String usage() {
@@ -96,11 +102,6 @@ public final class JackpotSparkJob {
                 "                           [--partitions P] [--chunk-rows R=256] [--lambda-solver distributed|gather]",
                 "       jackpot-spark reference --in log.parquet [--set key=value ...] [--target-acceptance A]",
                 "  every command also takes --master URL (default: spark-submit's, else local[*]); see docs/spark.md");
-    }
-
-    private static void fail(String message) {
-        System.err.println("jackpot-spark: " + message + "\n" + usage());
-        System.exit(2);
     }
 
     private static String required(Map<String, String> flags, String name) {
@@ -117,7 +118,18 @@ public final class JackpotSparkJob {
         }
     }
 
+    /** A session started by this command, to stop at its end; null when one was already active. */
+    private static SparkSession owned;
+
     static SparkSession session(String master) {
+        scala.Option<SparkSession> existing = SparkSession.getActiveSession();
+        if (existing.isEmpty()) {
+            existing = SparkSession.getDefaultSession();
+        }
+        if (existing.isDefined()) {
+            owned = null;
+            return existing.get();
+        }
         SparkSession.Builder b = SparkSession.builder().appName("jackpot-spark")
                 .config("spark.ui.enabled", "false");
         if (master != null) {
@@ -127,7 +139,15 @@ public final class JackpotSparkJob {
         }
         SparkSession spark = b.getOrCreate();
         spark.sparkContext().setLogLevel(System.getProperty("jackpot.spark.logLevel", "WARN"));
+        owned = spark;
         return spark;
+    }
+
+    private static void release(SparkSession spark) {
+        if (spark == owned) {
+            spark.stop();
+            owned = null;
+        }
     }
 
     private static int generate(Map<String, String> flags) throws IOException {
@@ -149,7 +169,7 @@ public final class JackpotSparkJob {
             System.out.printf(Locale.ROOT, "wrote %d sequences (T = %d, k = %d, step %d) to %s in %.1f s%n", n, length,
                     k, step, out, (System.nanoTime() - t0) / 1e9);
         } finally {
-            spark.stop();
+            release(spark);
         }
         return 0;
     }
@@ -203,7 +223,7 @@ public final class JackpotSparkJob {
             System.out.printf(Locale.ROOT, "scored %d tokens in %.2f s (%.0f tokens/s, end to end) -> %s%n", tokens,
                     seconds, tokens / seconds, out);
         } finally {
-            spark.stop();
+            release(spark);
         }
         return 0;
     }
@@ -237,7 +257,7 @@ public final class JackpotSparkJob {
                         + " only, data in memory)%n", tokens, seconds, tokens / seconds);
             }
         } finally {
-            spark.stop();
+            release(spark);
         }
         return 0;
     }
