@@ -848,9 +848,9 @@ public final class SparkJackpot {
         return new LambdaSolve(Math.exp(0.5 * (lo + hi)), "bisection", passes);
     }
 
-    private static final int ABOVE = 1;
-    private static final int BELOW = -1;
-    private static final int UNSURE = 0;
+    static final int ABOVE = 1;
+    static final int BELOW = -1;
+    static final int UNSURE = 0;
 
     /** Whether the core's mean acceptance at log λ exceeds ā: {@link #ABOVE}, {@link #BELOW} or {@link #UNSURE}. */
     private static int above(JavaRDD<Deltas> deltas, DeltaShape shape, double logLambda, double target) {
@@ -861,19 +861,29 @@ public final class SparkJackpot {
             return acc;
         }, ExactSum::merge);
         s.add(shape.alwaysAccepted);
+        return decide(s, shape.finite, shape.valid, target);
+    }
+
+    /**
+     * The side of ā on which the core's mean acceptance falls, from the double-double sum {@code s}
+     * of n₊ and the {@code finite} terms min(1, exp(Δ − log λ)) ∈ [0, 1]: the core adds the terms to
+     * n₊ left to right, so its sum lies within γ_n·Σ (n = finite, all terms ≥ 0) of the exact one;
+     * the double-double sum is far closer than that (bounded here by n·2^-90·Σ). {@link #ABOVE} or
+     * {@link #BELOW} when the whole interval lies on one side (then so does the core's sum: rounding
+     * the division by N is monotone), else {@link #UNSURE}.
+     */
+    static int decide(ExactSum s, long finite, long valid, double target) {
         double sum = s.value();
-        // the core adds n = #finite terms to n₊ left to right: |its sum − the exact sum| <= γ_n · sum
-        // (all terms >= 0); the double-double sum is off by far less (bounded here by n · 2^-90 · Σ|x|).
-        double n = shape.finite + 1;
+        double n = finite + 1;
         double u = 0x1.0p-53;
         double gamma = n * u / (1 - n * u);
         double err = (gamma * sum + n * 0x1.0p-90 * s.absSum()) * 1.01 + Double.MIN_VALUE;
         double low = Math.nextDown(Math.nextDown(sum - err));
         double high = Math.nextUp(Math.nextUp(sum + err));
-        if (low / shape.valid > target) {
-            return ABOVE; // the core's sum >= low, and rounding the division is monotone
+        if (low / valid > target) {
+            return ABOVE;
         }
-        if (!(high / shape.valid > target)) {
+        if (!(high / valid > target)) {
             return BELOW;
         }
         return UNSURE;
