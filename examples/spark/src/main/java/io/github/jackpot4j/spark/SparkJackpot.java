@@ -891,19 +891,21 @@ public final class SparkJackpot {
 
     /** The ordered gather: the step's (ℓ_tgt, ℓ_inf) pairs in row order, and the core's solver. */
     private static double gather(JavaRDD<Deltas> deltas, JackpotConfig config, long step) {
-        List<Deltas> rows = new ArrayList<>(deltas.collect());
-        rows.sort((a, b) -> Long.compare(a.sequence, b.sequence));
+        List<scala.Tuple2<Long, float[]>> rows = new ArrayList<>(
+                deltas.map(d -> new scala.Tuple2<>(d.sequence, d.pairs)).collect());
+        rows.sort((a, b) -> Long.compare(a._1(), b._1()));
         int n = 0;
-        for (Deltas d : rows) {
-            n = Math.addExact(n, d.pairs.length / 2);
+        for (scala.Tuple2<Long, float[]> d : rows) {
+            n = Math.addExact(n, d._2().length / 2);
         }
         float[] target = new float[n];
         float[] rollout = new float[n];
         int t = 0;
-        for (Deltas d : rows) {
-            for (int i = 0; i < d.pairs.length; i += 2) {
-                target[t] = d.pairs[i];
-                rollout[t] = d.pairs[i + 1];
+        for (scala.Tuple2<Long, float[]> d : rows) {
+            float[] pairs = d._2();
+            for (int i = 0; i < pairs.length; i += 2) {
+                target[t] = pairs[i];
+                rollout[t] = pairs[i + 1];
                 t++;
             }
         }
