@@ -35,13 +35,98 @@ final class DjlChecks {
         }
     }
 
-    /** NaN or +∞ anywhere (logits). */
+    /** The former name of {@link #logits}, kept for its call sites: the full logits rule, not only NaN. */
     static void noNaN(String name, NDArray a) {
-        try (NDArray bad = a.isNaN()) {
-            if (any(bad)) {
-                throw new IllegalArgumentException(name + firstIndex(bad) + " is NaN");
+        logits(name, a);
+    }
+
+    /**
+     * Logits [..., V] (MATH.md §1, for logits): every value finite or −∞ (−∞ = probability 0 is legal)
+     * once converted to float32, where the math runs — so a half-precision or float64 value that is or
+     * becomes ±∞ there is caught here and named — and at least one finite logit per row (a row of only
+     * −∞ has no distribution). NaN and +∞ are errors: log-softmax turns them into NaN log-probs, and
+     * DJL would give a finite loss with a NaN gradient.
+     */
+    static void logits(String name, NDArray a) {
+        Shape shape = a.getShape();
+        if (shape.dimension() == 0 || shape.get(shape.dimension() - 1) == 0) {
+            throw new IllegalArgumentException(name + " has shape " + shape + ": the vocabulary V (last axis) must be"
+                    + " at least 1");
+        }
+        try (NDArray f = a.toType(DataType.FLOAT32, true)) {
+            try (NDArray nan = f.isNaN();
+                 NDArray plusInf = f.eq(Float.POSITIVE_INFINITY);
+                 NDArray bad = nan.logicalOr(plusInf)) {
+                if (any(bad)) {
+                    int flat = firstFlat(bad);
+                    if (Float.isNaN(f.toFloatArray()[flat])) {
+                        throw new IllegalArgumentException(name + firstIndex(bad) + " is NaN");
+                    }
+                    String value = original(a, f, flat);
+                    String converted = a.getDataType() != DataType.FLOAT64 ? "" : " (as float32: " + f.toFloatArray()[flat] + ")";
+                    throw new IllegalArgumentException(name + firstIndex(bad) + " = " + value + converted
+                            + " is not a legal logit: logits must be finite or -inf in float32 (NaN and +inf are not)");
+                }
+            }
+            try (NDArray rowMax = f.max(new int[] {-1});
+                 NDArray dead = rowMax.eq(Float.NEGATIVE_INFINITY)) {
+                if (any(dead)) {
+                    throw new IllegalArgumentException(name + firstIndex(dead) + " has every logit = -inf: that row has"
+                            + " no distribution (at least one logit must be finite)");
+                }
             }
         }
+    }
+
+    /** {@code jackpot_log_probs_to_keep} = k must fit the vocabulary of {@code name} (k ≤ V; the core's lists need k distinct ids in [0, V)). */
+    static void topKFits(int k, long vocab, String name) {
+        if (vocab != Long.MAX_VALUE && k > vocab) {
+            throw new IllegalArgumentException("jackpot_log_probs_to_keep = " + k + " exceeds the vocabulary V = " + vocab
+                    + " of " + name + "; k must be <= V (a top-k list holds k distinct ids)");
+        }
+    }
+
+    /**
+     * The actor's own inputs (MATH.md §8), checked under their names before the actor's loss reuses the
+     * policy path (where they would be called {@code policy_logits} and {@code old_log_probs}).
+     */
+    static void actor(int k, NDArray actorLogits, RolloutBatch rollout) {
+        Shape shape = actorLogits.getShape();
+        if (shape.dimension() != 3) {
+            throw new IllegalArgumentException("actor_logits has shape " + shape + " but must be [B,T,V]");
+        }
+        floating("actor_logits", actorLogits);
+        topKFits(k, shape.get(2), "actor_logits");
+        logits("actor_logits", actorLogits);
+        if (rollout.actorOldLogProbs != null) {
+            shape("actor_old_log_probs", rollout.actorOldLogProbs, new Shape(shape.get(0), shape.get(1)));
+            logProbs("actor_old_log_probs", rollout.actorOldLogProbs);
+        }
+    }
+
+    /** The inputs of the distillation loss (MATH.md §8): both logits [B,T,V] and {@code response_mask}. */
+    static void distillation(NDArray policyLogits, NDArray actorLogits, RolloutBatch rollout) {
+        Shape shape = policyLogits.getShape();
+        if (shape.dimension() != 3) {
+            throw new IllegalArgumentException("policy_logits has shape " + shape + " but must be [B,T,V]");
+        }
+        shape("actor_logits", actorLogits, shape);
+        floating("policy_logits", policyLogits);
+        floating("actor_logits", actorLogits);
+        logits("actor_logits", actorLogits);
+        logits("policy_logits", policyLogits);
+        if (rollout.responseMask != null) {
+            shape("response_mask", rollout.responseMask, new Shape(shape.get(0), shape.get(1)));
+            mask("response_mask", rollout.responseMask);
+        }
+    }
+
+    /** The value at {@code flat} as the caller gave it (double for float64 inputs, else the float32 copy's). */
+    private static String original(NDArray a, NDArray f, int flat) {
+        if (a.getDataType() == DataType.FLOAT64) {
+            return String.valueOf(a.toDoubleArray()[flat]);
+        }
+        return String.valueOf(f.toFloatArray()[flat]);
     }
 
     /** NaN, +∞ or a log-prob above the tolerance. */

@@ -81,6 +81,7 @@ public final class JackpotDjl {
             tempAttach(sub, policyLogits, rollout.arrays());
             Shape tokens = new Shape(logitShape.get(0), logitShape.get(1));
             long vocab = logitShape.get(2);
+            DjlChecks.topKFits(config.topK(), vocab, "policy_logits");
             checkRollout(config, rollout, tokens, vocab);
             DjlChecks.noNaN("policy_logits", policyLogits);
             NDArray logp = DjlMath.toFloat32(policyLogits).logSoftmax(-1);
@@ -132,6 +133,7 @@ public final class JackpotDjl {
             }
             tempAttach(sub, logProbs, all);
             long vocab = rollout.rolloutLogits != null ? rollout.rolloutLogits.getShape().get(2) : Long.MAX_VALUE;
+            DjlChecks.topKFits(config.topK(), vocab, "rollout_logits");
             checkRollout(config, rollout, tokens, vocab);
             DjlChecks.logProbs("log_probs", logProbs);
             Shape lists = new Shape(tokens.get(0), tokens.get(1), config.topK());
@@ -274,7 +276,7 @@ public final class JackpotDjl {
 
         // §3 acceptance and the rejection mask (§9: λ solved on the device in budget mode)
         NDArray delta = DjlMath.logRatio(targetLp, r.logProbs);
-        double lambda = config.budgetMode() ? DjlBudget.solve(config, delta, valid) : config.lambda();
+        double lambda = DjlBudget.lambda(config, delta, valid); // clamped to [1e-30, 1e30] for float32
         NDArray ratio = delta.exp();
         NDArray acceptance = ratio.div((float) lambda).minimum(1f);
         NDArray accept = useJackpot
@@ -382,8 +384,8 @@ public final class JackpotDjl {
                                                NDList objective, NDArray oldOverNew, BatchStatistics local) {
         double n = local.validTokens();
         NDArray invalid = valid.eq(0f);
-        NDArray maxWeight = NDArrays.where(invalid, weights.zerosLike().sub(Float.MAX_VALUE), weights).max();
-        NDArray minWeight = NDArrays.where(invalid, weights.zerosLike().add(Float.MAX_VALUE), weights).min();
+        NDArray maxWeight = DjlEdges.max(NDArrays.where(invalid, weights.zerosLike().sub(Float.MAX_VALUE), weights));
+        NDArray minWeight = DjlEdges.min(NDArrays.where(invalid, weights.zerosLike().add(Float.MAX_VALUE), weights));
         NDArray accepted = accept.mul(weights);
         NDList sums = new NDList(
                 acceptance.mul(valid).sum(), zApprox.sum(), weights.sum(), maxWeight, minWeight,
@@ -426,6 +428,7 @@ public final class JackpotDjl {
      * correction F(p_ω,old / p_inf); no rejection.
      */
     public static JackpotLossOutput actorLoss(JackpotConfig config, NDArray actorLogits, RolloutBatch rollout) {
+        DjlChecks.actor(config.topK(), actorLogits, rollout); // named as the actor's, before the policy path runs
         JackpotConfig baseline = config.toBuilder().useJackpot(false).target(Target.LATEST).build();
         NDArray anchor = rollout.actorOldLogProbs != null ? rollout.actorOldLogProbs
                 : rollout.rolloutLogProbs != null ? rollout.rolloutLogProbs : null;
@@ -450,15 +453,12 @@ public final class JackpotDjl {
             List<NDArray> rest = new ArrayList<>(rollout.arrays());
             rest.add(policyLogits);
             tempAttach(sub, actorLogits, rest);
-            DjlChecks.noNaN("actor_logits", actorLogits);
-            DjlChecks.noNaN("policy_logits", policyLogits);
+            DjlChecks.distillation(policyLogits, actorLogits, rollout);
             Shape tokens = new Shape(shape.get(0), shape.get(1));
             NDArray valid = responseMask(rollout, sub, tokens);
             NDArray policy = policyLogits.toType(DataType.FLOAT32, false).logSoftmax(-1).stopGradient();
             NDArray actor = DjlMath.toFloat32(actorLogits).logSoftmax(-1);
-            NDArray kl = divergence == Divergence.FORWARD
-                    ? policy.exp().mul(policy.sub(actor)).sum(new int[] {-1})
-                    : actor.exp().mul(actor.sub(policy)).sum(new int[] {-1});
+            NDArray kl = divergence == Divergence.FORWARD ? DjlEdges.kl(policy, actor) : DjlEdges.kl(actor, policy);
             NDArray perToken = kl.mul(valid);
             float[] counts = NDArrays.stack(new NDList(valid.sum(),
                     valid.sum(new int[] {-1}).gt(0f).toType(DataType.FLOAT32, false).sum())).toFloatArray();
