@@ -96,11 +96,16 @@ final class DjlChecks {
             throw new IllegalArgumentException("actor_logits has shape " + shape + " but must be [B,T,V]");
         }
         floating("actor_logits", actorLogits);
+        Shape tokens = new Shape(shape.get(0), shape.get(1));
         topKFits(k, shape.get(2), "actor_logits");
+        agree("actor_logits", actorLogits, tokens, rollout);
         logits("actor_logits", actorLogits);
         if (rollout.actorOldLogProbs != null) {
-            shape("actor_old_log_probs", rollout.actorOldLogProbs, new Shape(shape.get(0), shape.get(1)));
+            shape("actor_old_log_probs", rollout.actorOldLogProbs, tokens);
             logProbs("actor_old_log_probs", rollout.actorOldLogProbs);
+        } else if (rollout.rolloutLogProbs != null) { // the default anchor
+            shape("rollout_log_probs", rollout.rolloutLogProbs, tokens);
+            logProbs("rollout_log_probs", rollout.rolloutLogProbs);
         }
     }
 
@@ -118,6 +123,39 @@ final class DjlChecks {
         if (rollout.responseMask != null) {
             shape("response_mask", rollout.responseMask, new Shape(shape.get(0), shape.get(1)));
             mask("response_mask", rollout.responseMask);
+        }
+    }
+
+    /**
+     * The entry from logits: k ≤ V, and the logits' [B,T] agree with {@code token_ids}'s (so that a
+     * wrong logits shape names the logits, not every rollout input measured against them).
+     */
+    static void logitsEntry(int k, String name, NDArray logits, RolloutBatch rollout) {
+        Shape shape = logits.getShape();
+        if (shape.dimension() != 3) {
+            throw new IllegalArgumentException(name + " has shape " + shape + " but must be [B,T,V]");
+        }
+        topKFits(k, shape.get(2), name);
+        agree(name, logits, new Shape(shape.get(0), shape.get(1)), rollout);
+    }
+
+    /** The entry from log-probs: k ≤ V of {@code rollout_logits} when given, and [B,T] agreeing with {@code token_ids}. */
+    static void logProbsEntry(int k, NDArray logProbs, RolloutBatch rollout) {
+        if (rollout.rolloutLogits != null && rollout.rolloutLogits.getShape().dimension() == 3) {
+            topKFits(k, rollout.rolloutLogits.getShape().get(2), "rollout_logits");
+        }
+        agree("log_probs", logProbs, logProbs.getShape(), rollout);
+        if (rollout.rolloutLogits == null) { // V unknown: ids can still be negative
+            ids("token_ids", rollout.tokenIds, Long.MAX_VALUE);
+            ids("rollout_topk_ids", rollout.rolloutTopkIds, Long.MAX_VALUE);
+        }
+    }
+
+    private static void agree(String name, NDArray a, Shape tokens, RolloutBatch rollout) {
+        Shape ids = rollout.tokenIds.getShape();
+        if (!ids.equals(tokens)) {
+            throw new IllegalArgumentException(name + " has shape " + a.getShape() + " but token_ids has shape " + ids
+                    + ": their [B,T] must agree");
         }
     }
 
@@ -227,7 +265,7 @@ final class DjlChecks {
         return 0;
     }
 
-    private static String firstIndex(NDArray bool) {
+    static String firstIndex(NDArray bool) {
         int flat = firstFlat(bool);
         long[] shape = bool.getShape().getShape();
         long[] idx = new long[shape.length];

@@ -24,17 +24,31 @@ final class DjlEdges {
     }
 
     /**
-     * KL(P ‖ Q) per row, Σ_x P(x) (log P(x) − log Q(x)), from log-probs [..., V], with 0 · log 0 = 0: a
-     * term whose P(x) = 0 (log P = −∞, a legal −∞ logit) is 0, whatever log Q(x) is — the plain product
-     * would be 0 · (−∞) = NaN, in the loss and (through the product's backward) in the gradient. The
-     * difference is replaced by 0 before the product, so neither branch of the select carries a NaN or
-     * an ∞ into backward. A term with P(x) > 0 = Q(x) is +∞, the true divergence (Q has no mass where P
-     * has some); its gradient stays finite when Q carries the gradient.
+     * KL(P ‖ Q) per row [B,T], Σ_x P(x) (log P(x) − log Q(x)), from log-probs [B,T,V], with 0 · log 0 = 0:
+     * a term whose P(x) = 0 (log P = −∞, a legal −∞ logit) is 0 whatever log Q(x) is, and so is every
+     * term of a padding token ({@code valid} = 0) — the plain product would be 0 · (−∞) = NaN in the loss
+     * and, through the product's backward, in the gradient. The difference is replaced by 0 before the
+     * product, so neither branch of the select carries a NaN or an ∞ into backward.
+     *
+     * <p>A valid token with Q(x) = 0 < P(x) has an infinite divergence (and a NaN gradient through
+     * log-softmax): that is refused, naming {@code qName} and the index, instead of returning +∞.
      */
-    static NDArray kl(NDArray logP, NDArray logQ) {
+    static NDArray kl(NDArray logP, String pName, NDArray logQ, String qName, NDArray valid) {
         NDArray zeroMass = logP.eq(Float.NEGATIVE_INFINITY);
+        NDArray padding = valid.expandDims(-1).eq(0f);
+        NDArray ignored = zeroMass.logicalOr(padding);
+        try (NDArray qZero = logQ.eq(Float.NEGATIVE_INFINITY);
+             NDArray kept = ignored.logicalNot();
+             NDArray infinite = qZero.logicalAnd(kept);
+             NDArray any = infinite.any()) {
+            if (any.getBoolean()) {
+                throw new IllegalArgumentException(qName + DjlChecks.firstIndex(infinite) + " gives probability 0 where " + pName
+                        + " gives a probability > 0 (at a valid token): KL(" + pName + " || " + qName + ") is infinite;"
+                        + " the distillation loss needs the second distribution > 0 wherever the first is");
+            }
+        }
         NDArray diff = logP.sub(logQ);
-        NDArray safeDiff = NDArrays.where(zeroMass, diff.zerosLike(), diff);
+        NDArray safeDiff = NDArrays.where(ignored, diff.zerosLike(), diff);
         return logP.exp().mul(safeDiff).sum(new int[] {-1});
     }
 }

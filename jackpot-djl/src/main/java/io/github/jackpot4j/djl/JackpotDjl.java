@@ -81,7 +81,7 @@ public final class JackpotDjl {
             tempAttach(sub, policyLogits, rollout.arrays());
             Shape tokens = new Shape(logitShape.get(0), logitShape.get(1));
             long vocab = logitShape.get(2);
-            DjlChecks.topKFits(config.topK(), vocab, "policy_logits");
+            DjlChecks.logitsEntry(config.topK(), "policy_logits", policyLogits, rollout);
             checkRollout(config, rollout, tokens, vocab);
             DjlChecks.noNaN("policy_logits", policyLogits);
             NDArray logp = DjlMath.toFloat32(policyLogits).logSoftmax(-1);
@@ -133,7 +133,7 @@ public final class JackpotDjl {
             }
             tempAttach(sub, logProbs, all);
             long vocab = rollout.rolloutLogits != null ? rollout.rolloutLogits.getShape().get(2) : Long.MAX_VALUE;
-            DjlChecks.topKFits(config.topK(), vocab, "rollout_logits");
+            DjlChecks.logProbsEntry(config.topK(), logProbs, rollout);
             checkRollout(config, rollout, tokens, vocab);
             DjlChecks.logProbs("log_probs", logProbs);
             Shape lists = new Shape(tokens.get(0), tokens.get(1), config.topK());
@@ -458,7 +458,8 @@ public final class JackpotDjl {
             NDArray valid = responseMask(rollout, sub, tokens);
             NDArray policy = policyLogits.toType(DataType.FLOAT32, false).logSoftmax(-1).stopGradient();
             NDArray actor = DjlMath.toFloat32(actorLogits).logSoftmax(-1);
-            NDArray kl = divergence == Divergence.FORWARD ? DjlEdges.kl(policy, actor) : DjlEdges.kl(actor, policy);
+            NDArray kl = divergence == Divergence.FORWARD ? DjlEdges.kl(policy, "policy_logits", actor, "actor_logits", valid)
+                    : DjlEdges.kl(actor, "actor_logits", policy, "policy_logits", valid);
             NDArray perToken = kl.mul(valid);
             float[] counts = NDArrays.stack(new NDList(valid.sum(),
                     valid.sum(new int[] {-1}).gt(0f).toType(DataType.FLOAT32, false).sum())).toFloatArray();
