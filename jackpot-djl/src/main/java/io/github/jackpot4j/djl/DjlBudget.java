@@ -23,6 +23,8 @@ final class DjlBudget {
     static final double LAMBDA_MIN = 1e-30;
     /** Largest λ the adapter uses (see the class comment). */
     static final double LAMBDA_MAX = 1e30;
+    private static final double LOG_LAMBDA_MIN = Math.log(LAMBDA_MIN);
+    private static final double LOG_LAMBDA_MAX = Math.log(LAMBDA_MAX);
     private static final double LOG_TOLERANCE = 1e-7;
     private static final double BEYOND = 40.0;
 
@@ -68,17 +70,28 @@ final class DjlBudget {
         if (target <= alwaysAccepted / n) {
             return Math.exp(max + BEYOND);
         }
-        NDArray finiteDelta = NDArrays.where(finite, delta, delta.zerosLike());
+        // −∞ (not 0) off the finite valid tokens: exp(Δ − max Δ) of a 0 there can overflow to ∞, and ∞ · 0 = NaN
+        NDArray finiteDelta = NDArrays.where(finite, delta, delta.onesLike().mul(Float.NEGATIVE_INFINITY));
         NDArray finiteMask = finite.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
         if (mean(finiteDelta, finiteMask, alwaysAccepted, n, max) > target) {
             // above the largest finite ratio every acceptance is exp(Δ)/λ < 1: closed form
             double logSum = max + Math.log(finiteDelta.sub((float) max).exp().mul(finiteMask).sum().getFloat());
             return Math.exp(logSum - Math.log(target * n - alwaysAccepted));
         }
-        double lo = min;
-        double hi = max;
+        // The root is in [min Δ, max Δ]; only its part inside [log 1e-30, log 1e30] matters (λ is clamped
+        // there), and there 1e-7 is far above the spacing of doubles. On the whole bracket it need not be:
+        // with |Δ| beyond ~1e9 (legal log-probs such as -1e30) adjacent doubles are more than 1e-7 apart,
+        // the midpoint stops moving and an absolute tolerance is never reached.
+        double lo = Math.max(min, LOG_LAMBDA_MIN);
+        double hi = Math.min(max, LOG_LAMBDA_MAX);
+        if (lo >= hi) {
+            return max <= LOG_LAMBDA_MIN ? LAMBDA_MIN : LAMBDA_MAX;
+        }
         while (hi - lo > LOG_TOLERANCE) {
             double mid = 0.5 * (lo + hi);
+            if (mid <= lo || mid >= hi) {
+                break;
+            }
             if (mean(finiteDelta, finiteMask, alwaysAccepted, n, mid) > target) {
                 lo = mid;
             } else {
@@ -90,8 +103,12 @@ final class DjlBudget {
 
     private static double mean(NDArray finiteDelta, NDArray finiteMask, double alwaysAccepted, double n,
                                double logLambda) {
-        try (NDArray a = finiteDelta.sub((float) logLambda).exp().minimum(1f).mul(finiteMask).sum()) {
-            return (alwaysAccepted + a.getFloat()) / n;
+        try (NDArray d = finiteDelta.sub((float) logLambda);
+             NDArray e = d.exp();
+             NDArray a = e.minimum(1f);
+             NDArray masked = a.mul(finiteMask);
+             NDArray sum = masked.sum()) {
+            return (alwaysAccepted + sum.getFloat()) / n;
         }
     }
 }

@@ -51,4 +51,15 @@ final class DjlEdges {
         NDArray safeDiff = NDArrays.where(ignored, diff.zerosLike(), diff);
         return logP.exp().mul(safeDiff).sum(new int[] {-1});
     }
+
+    /**
+     * A non-negative factor as the largest float32 at most: κ = ᾱ / mean(Zapprox) exceeds float32 when
+     * Σ Zapprox underflows (λ near its upper clamp, with tiny target probabilities), and a κ cast to
+     * ∞ would turn a Zapprox of 0 into ∞ · 0 = NaN. Clamped, κ · Zapprox ≤ N · ᾱ stays finite (such
+     * Zapprox are float32 subnormals: Z there is as imprecise as float32 makes it, not NaN).
+     * {@code jackpot/kappa} reports the clamped value.
+     */
+    static double floatFactor(double x) {
+        return Math.min(x, Float.MAX_VALUE);
+    }
 }

@@ -309,10 +309,10 @@ public final class JackpotDjl {
             if (config.useTopkRenorm()) {
                 NDArray positive = rolloutMass.gt(0f).logicalAnd(targetMass.gt(0f));
                 NDArray qScale = NDArrays.where(positive, rolloutMass, rolloutMass.onesLike()).expandDims(-1);
-                NDArray pScale = NDArrays.where(positive, targetMass, targetMass.onesLike()).mul((float) lambda)
-                        .expandDims(-1);
-                NDArray terms = q.div(qScale).minimum(p.div(pScale)).sum(new int[] {-1})
-                        .add(qOnly.div(qScale).minimum(pOnly.div(pScale)).sum(new int[] {-1}));
+                // p̂/λ as (p / Σp) / λ: Σp · λ can underflow float32 to 0 (then 0/0 = NaN); p/Σp ≤ 1, λ ≥ 1e-30
+                NDArray pScale = NDArrays.where(positive, targetMass, targetMass.onesLike()).expandDims(-1);
+                NDArray terms = q.div(qScale).minimum(p.div(pScale).div((float) lambda)).sum(new int[] {-1})
+                        .add(qOnly.div(qScale).minimum(pOnly.div(pScale).div((float) lambda)).sum(new int[] {-1}));
                 z = NDArrays.where(positive, terms, terms.zerosLike());
             } else {
                 z = q.minimum(p.div((float) lambda)).sum(new int[] {-1})
@@ -340,6 +340,7 @@ public final class JackpotDjl {
                 : 1.0;
 
         // §6 weights (stop-gradient)
+        kappa = DjlEdges.floatFactor(kappa); // κ beyond float32 (Σ Zapprox underflowing) would make ∞ · 0 = NaN
         NDArray z = zApprox.mul((float) kappa);
         ResidualCorrection f = config.residualCorrection();
         NDArray weights;

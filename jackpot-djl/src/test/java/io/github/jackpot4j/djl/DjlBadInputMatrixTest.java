@@ -541,6 +541,31 @@ class DjlBadInputMatrixTest {
         }
     }
 
+    /**
+     * Budget mode with |Δ| ~ 1e30 (legal log-probs of −1e30): the old bisection on [min Δ, max Δ] to an
+     * absolute 1e-7 never ended there (adjacent doubles are ~1e14 apart); now it bisects inside the clamp range.
+     */
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void budgetBisectionEndsForHugeLogRatios() {
+        DjlCase c = base(false);
+        java.util.Arrays.fill(c.mask, 1f);
+        for (int tok = 0; tok < B * T; tok++) {
+            c.logProbs[tok] = 0f;
+            c.rolloutLogProbs[tok] = tok % 2 == 0 ? -1e30f : -2e30f;
+        }
+        for (double target : new double[] {0.5, 0.25, 0.75}) {
+            JackpotConfig config = config(K).toBuilder().targetAcceptance(target).build();
+            try (NDManager m = manager.newSubManager()) {
+                Map<String, Double> metrics = new java.util.HashMap<>();
+                double[] r = lossAndGradient(Entry.POLICY_LOG_PROBS, config, c, m, metrics);
+                assertTrue(Double.isFinite(r[0]), "budget " + target + ": loss " + r[0]);
+                assertEquals(0.0, r[1]);
+                assertEquals(1e30, metrics.get(JackpotMetric.LAMBDA.key()), 1e24, "budget " + target);
+            }
+        }
+    }
+
     /** Budget mode where the solver's answer would leave float32 (ratios of e^±200): clamped, finite. */
     @Test
     void budgetLambdaOfExtremeRatiosIsClamped() {
