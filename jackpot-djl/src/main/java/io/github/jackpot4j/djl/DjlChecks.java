@@ -53,7 +53,17 @@ final class DjlChecks {
             throw new IllegalArgumentException(name + " has shape " + shape + ": the vocabulary V (last axis) must be"
                     + " at least 1");
         }
-        try (NDArray f = a.toType(DataType.FLOAT32, true)) {
+        // The training path costs one row reduction: max over V is NaN if the row has a NaN (torch's max
+        // propagates NaN), +∞ if it has a +∞, −∞ if every logit is −∞. A float32 input is read through a
+        // detached view (no copy, nothing recorded for autograd); other types through a float32 copy.
+        try (NDArray f = a.getDataType() == DataType.FLOAT32 ? a.stopGradient() : a.toType(DataType.FLOAT32, true);
+             NDArray rowMax = f.max(new int[] {-1});
+             NDArray rowNaN = rowMax.isNaN();
+             NDArray rowInf = rowMax.isInfinite();
+             NDArray rowBad = rowNaN.logicalOr(rowInf)) {
+            if (!any(rowBad)) {
+                return;
+            }
             try (NDArray nan = f.isNaN();
                  NDArray plusInf = f.eq(Float.POSITIVE_INFINITY);
                  NDArray bad = nan.logicalOr(plusInf)) {
@@ -68,13 +78,8 @@ final class DjlChecks {
                             + " is not a legal logit: logits must be finite or -inf in float32 (NaN and +inf are not)");
                 }
             }
-            try (NDArray rowMax = f.max(new int[] {-1});
-                 NDArray dead = rowMax.eq(Float.NEGATIVE_INFINITY)) {
-                if (any(dead)) {
-                    throw new IllegalArgumentException(name + firstIndex(dead) + " has every logit = -inf: that row has"
-                            + " no distribution (at least one logit must be finite)");
-                }
-            }
+            throw new IllegalArgumentException(name + firstIndex(rowBad) + " has every logit = -inf: that row has"
+                    + " no distribution (at least one logit must be finite)");
         }
     }
 

@@ -241,6 +241,7 @@ class DjlBadInputMatrixTest {
             x[LOGIT] = 70000f; // finite in float32, +inf in float16
             c.override.put(name, m -> m.create(x, new Shape(B, T, V)).toType(DataType.FLOAT16, false));
         }));
+        // no bfloat16 case: DJL 0.36's PyTorch CPU engine aborts the JVM on NDArray.toType(BFLOAT16)
         all.add(new Bad(name, "float64 beyond float32" + mode, latest, entries, K, true, c -> {
             double[] x = new double[B * T * V];
             float[] src = f.of(c);
@@ -546,7 +547,7 @@ class DjlBadInputMatrixTest {
      * absolute 1e-7 never ended there (adjacent doubles are ~1e14 apart); now it bisects inside the clamp range.
      */
     @Test
-    @org.junit.jupiter.api.Timeout(60)
+    @org.junit.jupiter.api.Timeout(value = 60, threadMode = org.junit.jupiter.api.Timeout.ThreadMode.SEPARATE_THREAD)
     void budgetBisectionEndsForHugeLogRatios() {
         DjlCase c = base(false);
         java.util.Arrays.fill(c.mask, 1f);
