@@ -364,6 +364,8 @@ public final class JackpotDjl {
         NDArray perToken = accept.mul(weights).mul(objective.get(0));
         NDArray loss = DjlMath.aggregate(config, perToken, accept, scope.acceptedTokens(), scope.sequences(),
                 tokens.get(1));
+        DjlEdges.requireFinite(loss, "the policy loss", "advantages (|A| · rho · r overflows; jackpot_clip_ratio = "
+                + config.weightClip() + ")");
 
         // §10 metrics: one stacked read of scalars
         Map<String, Double> metrics = metrics(config, lambda, kappa, valid, accept, acceptance, zApprox, weights,
@@ -465,6 +467,8 @@ public final class JackpotDjl {
             float[] counts = NDArrays.stack(new NDList(valid.sum(),
                     valid.sum(new int[] {-1}).gt(0f).toType(DataType.FLOAT32, false).sum())).toFloatArray();
             NDArray loss = DjlMath.aggregate(config, perToken, valid, counts[0], counts[1], shape.get(1));
+            DjlEdges.requireFinite(loss, "the distillation loss", "policy_logits and actor_logits (log-probs so far"
+                    + " apart, near the float32 limit, that the KL overflows)");
             loss.attach(caller);
             return loss;
         }

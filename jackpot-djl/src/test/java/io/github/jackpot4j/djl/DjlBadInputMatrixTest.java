@@ -491,6 +491,34 @@ class DjlBadInputMatrixTest {
         assertFinite(Entry.DISTILL_FORWARD, config(K), p, "padding token with an infinite KL");
     }
 
+    /** A loss beyond float32 (legal advantages near its limit) is refused, not returned as ±∞ with a NaN gradient. */
+    @Test
+    void lossBeyondFloat32IsRefused() {
+        DjlCase c = base(false);
+        java.util.Arrays.fill(c.advantages, -3e38f);
+        java.util.Arrays.fill(c.mask, 1f);
+        for (Entry e : new Entry[] {Entry.POLICY_LOGITS, Entry.POLICY_LOG_PROBS, Entry.ACTOR, Entry.JOINT}) {
+            try (NDManager m = manager.newSubManager()) {
+                IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                        () -> run(e, config(K).toBuilder().lossAggMode(io.github.jackpot4j.core.LossAggMode.TOKEN_SUM)
+                                .build(), c, m), "via " + e);
+                assertTrue(ex.getMessage().startsWith("the policy loss = Infinity is beyond the float32 range"),
+                        ex.getMessage());
+                assertTrue(ex.getMessage().contains("advantages"), ex.getMessage());
+            }
+        }
+        DjlCase d = base(false);
+        for (int i = 0; i < d.policyLogits.length; i++) {
+            d.policyLogits[i] = i % 2 == 0 ? 3e38f : -3e38f;
+            d.actorLogits[i] = i % 2 == 0 ? -3e38f : 3e38f;
+        }
+        try (NDManager m = manager.newSubManager()) {
+            IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                    () -> run(Entry.DISTILL_FORWARD, config(K), d, m));
+            assertTrue(ex.getMessage().contains("policy_logits"), ex.getMessage());
+        }
+    }
+
     /** B = 0 or T = 0: as the core, loss 0 (with a zero gradient), κ = 1, λ as configured, metrics 0. */
     @Test
     void emptyBatchesGiveZeroLoss() {

@@ -171,6 +171,85 @@ class DjlFuzzTest {
         }
     }
 
+    /**
+     * The actor's PPO loss and the distillation loss (both directions) on random valid batches, with
+     * backward into both logits. A batch whose KL is infinite at a valid token (one model gives 0 where
+     * the other does not) or beyond float32 (logits near the float32 limit) must be refused with a message
+ * naming it; every other one must be finite.
+     */
+    @Test
+    void actorAndDistillationStayFinite() {
+        SplittableRandom rng = new SplittableRandom(SEED + 2);
+        int cases = Math.max(1, VALID / 10);
+        int refusedInfiniteKl = 0;
+        int refusedOverflow = 0;
+        int gradientEntries = 0;
+        List<String> failures = new ArrayList<>();
+        long start = System.nanoTime();
+        int i = 0;
+        while (i < cases) {
+            try (NDManager m = manager.newSubManager()) {
+                for (int j = 0; j < PER_MANAGER && i < cases; j++, i++) {
+                    int b = 1 + rng.nextInt(3);
+                    int t = 1 + rng.nextInt(4);
+                    int v = 1 + rng.nextInt(12);
+                    int k = pickK(rng, v);
+                    boolean latest = rng.nextInt(3) == 0;
+                    long seed = rng.nextLong();
+                    SplittableRandom caseRng = new SplittableRandom(seed);
+                    DjlCase c = DjlCase.random(caseRng, b, t, v, k, latest);
+                    JackpotConfig config = randomConfig(caseRng, k, true);
+                    int which = caseRng.nextInt(3);
+                    String what = "case " + i + " (seed " + seed + ", B=" + b + " T=" + t + " V=" + v + " k=" + k
+                            + (latest ? ", latest" : ", cached") + ", " + new String[] {"actor", "forward KL", "reverse KL"}[which] + ")";
+                    NDArray policy = c.policyLogits(m);
+                    NDArray actor = c.actorLogits(m);
+                    actor.setRequiresGradient(true);
+                    try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                        NDArray loss;
+                        if (which == 0) {
+                            JackpotLossOutput out = JackpotDjl.actorLoss(config, actor, c.rollout(m));
+                            check(out, what, failures);
+                            loss = out.loss();
+                        } else {
+                            loss = JackpotDjl.distillationLoss(config, policy, actor, c.rollout(m),
+                                    which == 1 ? JackpotDjl.Divergence.FORWARD : JackpotDjl.Divergence.REVERSE);
+                        }
+                        float value = loss.getFloat();
+                        if (!Float.isFinite(value)) {
+                            failures.add(what + ": loss " + value);
+                            continue;
+                        }
+                        gc.backward(loss);
+                        for (float g : actor.getGradient().toFloatArray()) {
+                            gradientEntries++;
+                            if (!Float.isFinite(g)) {
+                                failures.add(what + ": gradient " + g);
+                                break;
+                            }
+                        }
+                    } catch (IllegalArgumentException e) {
+                        if (which != 0 && e.getMessage().contains(") is infinite")) {
+                            refusedInfiniteKl++;
+                        } else if (which != 0 && e.getMessage().startsWith("the distillation loss = ")) {
+                            refusedOverflow++;
+                        } else {
+                            failures.add(what + ": " + e);
+                        }
+                    } catch (RuntimeException e) {
+                        failures.add(what + ": " + e);
+                    }
+                }
+            }
+        }
+        double seconds = (System.nanoTime() - start) / 1e9;
+        System.out.printf("DjlFuzzTest actor/distillation: %d batches with backward (%d gradient entries), %d refused as"
+                + " an infinite KL, %d as a KL beyond float32, %d failures; %.1f s%n", cases, gradientEntries,
+                refusedInfiniteKl, refusedOverflow, failures.size(), seconds);
+        assertTrue(failures.isEmpty(), failures.size() + " failures, first: "
+                + String.join("\n", failures.subList(0, Math.min(10, failures.size()))));
+    }
+
     /** The gradient-carrying log_probs [B,T] of the log-prob entry: gathered from the logits' log-softmax. */
     static NDArray logProbs(NDArray logits, DjlCase c, NDManager m) {
         NDArray ids = m.create(c.tokens, c.tokenShape()).toType(DataType.INT64, false);
