@@ -365,7 +365,7 @@ public final class JackpotDjl {
         NDArray loss = DjlMath.aggregate(config, perToken, accept, scope.acceptedTokens(), scope.sequences(),
                 tokens.get(1));
         DjlEdges.requireFinite(loss, "the policy loss", "advantages (|A| · rho · r overflows; jackpot_clip_ratio = "
-                + config.weightClip() + ")");
+                + config.weightClip() + ", loss_scale_factor = " + config.lossScaleFactor() + ")");
 
         // §10 metrics: one stacked read of scalars
         Map<String, Double> metrics = metrics(config, lambda, kappa, valid, accept, acceptance, zApprox, weights,
