@@ -547,10 +547,18 @@ class DjlBadInputMatrixTest {
         }
     }
 
-    /** λ far outside float32's range (legal for the config) is clamped to [1e-30, 1e30], never 0 or ∞. */
+    /**
+     * λ at the ends of the configuration's range [1e-30, 1e30] (beyond float32's normal range at the
+     * low end) is used as configured, never 0 or ∞ on the device; λ outside it is refused by the config.
+     */
     @Test
-    void lambdaOutsideTheFloatRangeIsClamped() {
-        for (double lambda : new double[] {1e-300, 1e-45, 1e-38, 1e38, 1e300}) {
+    void lambdaAtTheEndsOfItsRangeStaysFinite() {
+        for (double outside : new double[] {1e-300, 1e-31, 1e31, 1e300}) {
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> config(K).toBuilder().lambda(outside).build());
+            assertTrue(e.getMessage().startsWith("jackpot_lambda = "), e.getMessage());
+        }
+        for (double lambda : new double[] {1e-30, 1e-29, 1e-20, 1e20, 1e30}) {
             for (boolean latest : new boolean[] {false, true}) {
                 DjlCase c = base(latest);
                 JackpotConfig config = config(K).toBuilder().lambda(lambda).build();

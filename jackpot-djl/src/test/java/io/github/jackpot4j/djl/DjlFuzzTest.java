@@ -63,7 +63,7 @@ class DjlFuzzTest {
     static JackpotConfig randomConfig(SplittableRandom rng, int k, boolean logitsEntry) {
         LossAggMode[] modes = LossAggMode.values();
         JackpotConfig.Builder c = JackpotConfig.builder().topK(k)
-                .lambda(new double[] {0.5, 1.0, 2.0, 1e-300, 1e-40, 1e40, 1e300}[rng.nextInt(rng.nextInt(4) == 0 ? 7 : 3)])
+                .lambda(new double[] {0.5, 1.0, 2.0, JackpotConfig.MIN_LAMBDA, 1e-20, 1e20, JackpotConfig.MAX_LAMBDA}[rng.nextInt(rng.nextInt(4) == 0 ? 7 : 3)])
                 .lossAggMode(modes[rng.nextInt(modes.length)])
                 .acceptanceEstimate(rng.nextBoolean() ? AcceptanceEstimate.SAMPLED : AcceptanceEstimate.EXPECTED)
                 .missingRolloutProb(rng.nextBoolean() ? MissingRolloutProb.ZERO : MissingRolloutProb.BOUND)
