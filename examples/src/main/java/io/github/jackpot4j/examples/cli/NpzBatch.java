@@ -240,12 +240,12 @@ final class NpzBatch {
 
     private static FloatView view(Loaded in, String name) {
         NpzReader.Array a = in.arrays().get(name);
-        return FloatView.of(a.floats(), 0, toInts(a.shape()));
+        return FloatView.at(a.floats(), 0, toInts(a.shape()));
     }
 
     private static IdView ids(Loaded in, String name) {
         NpzReader.Array a = in.arrays().get(name);
-        return IdView.of(a.longs(), 0, toInts(a.shape()));
+        return IdView.at(a.longs(), 0, toInts(a.shape()));
     }
 
     private static int[] toInts(long[] shape) {

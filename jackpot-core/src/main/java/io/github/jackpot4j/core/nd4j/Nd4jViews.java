@@ -42,10 +42,10 @@ public final class Nd4jViews {
     public static FloatView floatView(INDArray a) {
         int[] shape = shape(a);
         if (isZeroCopy(a, false)) {
-            return FloatView.of(nio(a).asFloatBuffer(), (int) a.offset(), shape).keepingAlive(a);
+            return FloatView.at(nio(a).asFloatBuffer(), (int) a.offset(), shape).keepingAlive(a);
         }
         float[] copy = a.dup('c').castTo(DataType.FLOAT).data().asFloat();
-        return FloatView.of(copy, 0, shape);
+        return FloatView.at(copy, 0, shape);
     }
 
     /** An {@link IdView} over the array's memory (no copy when possible, see the class comment). */
@@ -53,12 +53,12 @@ public final class Nd4jViews {
         int[] shape = shape(a);
         if (isZeroCopy(a, true)) {
             ByteBuffer bytes = nio(a);
-            IdView view = a.dataType() == DataType.INT ? IdView.of(bytes.asIntBuffer(), (int) a.offset(), shape)
-                    : IdView.of(bytes.asLongBuffer(), (int) a.offset(), shape);
+            IdView view = a.dataType() == DataType.INT ? IdView.at(bytes.asIntBuffer(), (int) a.offset(), shape)
+                    : IdView.at(bytes.asLongBuffer(), (int) a.offset(), shape);
             return view.keepingAlive(a);
         }
         long[] copy = a.dup('c').castTo(DataType.LONG).data().asLong();
-        return IdView.of(copy, 0, shape);
+        return IdView.at(copy, 0, shape);
     }
 
     private static ByteBuffer nio(INDArray a) {
