@@ -126,6 +126,23 @@ public final class Nd4jViews {
         return a;
     }
 
+    /**
+     * A per-token output of {@code result} ({@code weights()}, {@code acceptMask()}, {@code z()},
+     * {@code gradLogProbs()}, ...) as a c-order float32 [B,T] {@link INDArray} (a copy):
+     * {@code Nd4jViews.shaped(r, r.weights())}.
+     *
+     * @throws IllegalArgumentException when {@code perToken} does not hold B·T values
+     */
+    public static INDArray shaped(io.github.jackpot4j.core.JackpotResult result, float[] perToken) {
+        int b = result.batchSize();
+        int t = result.length();
+        if (perToken == null || perToken.length != b * t) {
+            throw new IllegalArgumentException("perToken has " + (perToken == null ? 0 : perToken.length)
+                    + " values but the result is [" + b + "," + t + "]");
+        }
+        return toINDArray(perToken, b, t);
+    }
+
     /** A c-order float32 {@link INDArray} holding a copy of {@code data} with the given shape (e.g. a result's weights). */
     public static INDArray toINDArray(float[] data, int... shape) {
         long[] s = new long[shape.length];
