@@ -19,7 +19,7 @@ public final class BudgetCommand {
             "usage: jackpot budget --in BATCH.npz --target-acceptance A [--step N] [--sequence-offset N]",
             "                      [--config FILE.yaml [--config-section PATH]] [--set key=value]...",
             "Prints the lambda at which the mean OBRS acceptance min(1, p_tgt/(lambda p_inf)) over the valid",
-            "tokens of the batch equals A in (0, 1] (MATH.md section 9). --set jackpot_target=reference uses",
+            "tokens of the batch equals A in (0, 1] (docs/math.md §9). --set jackpot_target=reference uses",
             "old_log_probs as the target. The expected acceptance draws nothing, so --step and",
             "--sequence-offset are optional here; they are accepted (and --step is checked against the file's",
             "`step` array) so that the same arguments work for `jackpot weights`.");

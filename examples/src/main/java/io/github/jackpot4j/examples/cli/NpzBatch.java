@@ -141,7 +141,7 @@ final class NpzBatch {
         Long step = option != null ? option : inFile;
         if (step == null && needStep) {
             throw new IOException(batch.file() + " has no `step` array and no --step was given: pass --step N, the"
-                    + " trainer's global step of this batch (the rejection draws are keyed by it, MATH.md section 3)");
+                    + " trainer's global step of this batch (the rejection draws are keyed by it, docs/math.md §3)");
         }
         return step;
     }
