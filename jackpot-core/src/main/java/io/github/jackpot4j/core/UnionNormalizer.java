@@ -53,6 +53,58 @@ final class UnionNormalizer {
     }
 
     private double topK(int t, Scratch s) {
+        return renorm ? topKRenormalized(t, s) : topKPlain(t, s);
+    }
+
+    /**
+     * Without renormalization every term is min(q, p/λ) as soon as q and p are known, so the union,
+     * both masses and Zapprox are built in one pass over the two lists (the sums in the same order as
+     * the three-loop form, hence the same bits).
+     */
+    private double topKPlain(int t, Scratch s) {
+        final int base = t * k;
+        final IdView rolloutIds = batch.rolloutTopkIds;
+        final IdView targetIds = batch.targetTopkIds;
+        final FloatView rolloutLp = batch.rolloutTopkLogProbs;
+        final FloatView targetAtRollout = batch.targetLogProbsAtRolloutTopk;
+        final FloatView targetLp = batch.targetTopkLogProbs;
+        final FloatView cross = crossRolloutLogProbs;
+        final double invLambda = this.invLambda;
+        final SmallIdSet ids = s.ids;
+        ids.clear();
+        double smallestRolloutProb = Double.POSITIVE_INFINITY;
+        double rolloutMass = 0;
+        double targetMass = 0;
+        double z = 0;
+        for (int j = 0; j < k; j++) {
+            ids.add(rolloutIds.get(base + j));
+            double q = Math.exp(rolloutLp.get(base + j));
+            double p = Math.exp(targetAtRollout.get(base + j));
+            smallestRolloutProb = Math.min(smallestRolloutProb, q);
+            rolloutMass += q;
+            targetMass += p;
+            z += Math.min(q, p * invLambda);
+        }
+        int n = k;
+        for (int j = 0; j < k; j++) {
+            if (ids.contains(targetIds.get(base + j))) {
+                continue; // already counted through the rollout list: each id once
+            }
+            double p = Math.exp(targetLp.get(base + j));
+            // ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k) bounds the unseen q from above.
+            double q = cross != null ? Math.exp(cross.get(base + j)) : boundMissing ? smallestRolloutProb : 0.0;
+            rolloutMass += q;
+            targetMass += p;
+            z += Math.min(q, p * invLambda);
+            n++;
+        }
+        s.unionSize = n;
+        s.rolloutMass = rolloutMass;
+        s.targetMass = targetMass;
+        return z;
+    }
+
+    private double topKRenormalized(int t, Scratch s) {
         final int base = t * k;
         final double[] q = s.q;
         final double[] p = s.p;
@@ -65,14 +117,14 @@ final class UnionNormalizer {
         ids.clear();
         double smallestRolloutProb = Double.POSITIVE_INFINITY;
         for (int j = 0; j < k; j++) {
-            ids.putIfAbsent(rolloutIds.get(base + j), j);
+            ids.add(rolloutIds.get(base + j));
             q[j] = Math.exp(rolloutLp.get(base + j));
             p[j] = Math.exp(targetAtRollout.get(base + j));
             smallestRolloutProb = Math.min(smallestRolloutProb, q[j]);
         }
         int n = k;
         for (int j = 0; j < k; j++) {
-            if (ids.get(targetIds.get(base + j)) >= 0) {
+            if (ids.contains(targetIds.get(base + j))) {
                 continue; // already counted through the rollout list: each id once
             }
             p[n] = Math.exp(targetLp.get(base + j));
@@ -93,17 +145,13 @@ final class UnionNormalizer {
         s.unionSize = n;
         s.rolloutMass = rolloutMass;
         s.targetMass = targetMass;
-        double qScale = 1.0;
-        double pScale = invLambda;
-        if (renorm) {
-            if (rolloutMass < RENORM_FLOOR || targetMass < RENORM_FLOOR) {
-                // 1/mass would overflow (or lose the subnormal digits): rollout top-k {−740, −∞} gave
-                // 0·∞ = NaN. Renormalize in log space instead, which is exactly scale-free.
-                return renormalizedInLogSpace(t, n, s);
-            }
-            qScale = 1.0 / rolloutMass;
-            pScale = invLambda / targetMass;
+        if (rolloutMass < RENORM_FLOOR || targetMass < RENORM_FLOOR) {
+            // 1/mass would overflow (or lose the subnormal digits): rollout top-k {−740, −∞} gave
+            // 0·∞ = NaN. Renormalize in log space instead, which is exactly scale-free.
+            return renormalizedInLogSpace(t, n, s);
         }
+        double qScale = 1.0 / rolloutMass;
+        double pScale = invLambda / targetMass;
         double z = 0;
         for (int j = 0; j < n; j++) {
             z += Math.min(q[j] * qScale, p[j] * pScale);
@@ -133,7 +181,7 @@ final class UnionNormalizer {
         }
         int m = k;
         for (int j = 0; j < k && m < n; j++) {
-            if (s.ids.get(batch.targetTopkIds.get(base + j)) >= 0) {
+            if (s.ids.contains(batch.targetTopkIds.get(base + j))) {
                 continue;
             }
             lp[m] = batch.targetTopkLogProbs.get(base + j);
