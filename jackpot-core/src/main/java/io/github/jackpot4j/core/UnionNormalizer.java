@@ -78,8 +78,8 @@ final class UnionNormalizer {
         double z = 0;
         for (int j = 0; j < k; j++) {
             ids.add(rolloutIds.get(base + j));
-            double q = Math.exp(rolloutLp.get(base + j));
-            double p = Math.exp(targetAtRollout.get(base + j));
+            double q = FastExp.exp(rolloutLp.get(base + j));
+            double p = FastExp.exp(targetAtRollout.get(base + j));
             smallestRolloutProb = Math.min(smallestRolloutProb, q);
             rolloutMass += q;
             targetMass += p;
@@ -90,9 +90,9 @@ final class UnionNormalizer {
             if (ids.contains(targetIds.get(base + j))) {
                 continue; // already counted through the rollout list: each id once
             }
-            double p = Math.exp(targetLp.get(base + j));
+            double p = FastExp.exp(targetLp.get(base + j));
             // ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k) bounds the unseen q from above.
-            double q = cross != null ? Math.exp(cross.get(base + j)) : boundMissing ? smallestRolloutProb : 0.0;
+            double q = cross != null ? FastExp.exp(cross.get(base + j)) : boundMissing ? smallestRolloutProb : 0.0;
             rolloutMass += q;
             targetMass += p;
             z += Math.min(q, p * invLambda);
@@ -118,8 +118,8 @@ final class UnionNormalizer {
         double smallestRolloutProb = Double.POSITIVE_INFINITY;
         for (int j = 0; j < k; j++) {
             ids.add(rolloutIds.get(base + j));
-            q[j] = Math.exp(rolloutLp.get(base + j));
-            p[j] = Math.exp(targetAtRollout.get(base + j));
+            q[j] = FastExp.exp(rolloutLp.get(base + j));
+            p[j] = FastExp.exp(targetAtRollout.get(base + j));
             smallestRolloutProb = Math.min(smallestRolloutProb, q[j]);
         }
         int n = k;
@@ -127,9 +127,9 @@ final class UnionNormalizer {
             if (ids.contains(targetIds.get(base + j))) {
                 continue; // already counted through the rollout list: each id once
             }
-            p[n] = Math.exp(targetLp.get(base + j));
+            p[n] = FastExp.exp(targetLp.get(base + j));
             if (crossRolloutLogProbs != null) {
-                q[n] = Math.exp(crossRolloutLogProbs.get(base + j));
+                q[n] = FastExp.exp(crossRolloutLogProbs.get(base + j));
             } else {
                 // ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k) bounds the unseen q from above.
                 q[n] = boundMissing ? smallestRolloutProb : 0.0;
@@ -202,8 +202,8 @@ final class UnionNormalizer {
         double sumQ = 0;
         double sumP = 0;
         for (int j = 0; j < n; j++) {
-            lq[j] = Math.exp(lq[j] - maxQ);
-            lp[j] = Math.exp(lp[j] - maxP);
+            lq[j] = FastExp.exp(lq[j] - maxQ);
+            lp[j] = FastExp.exp(lp[j] - maxP);
             sumQ += lq[j];
             sumP += lp[j];
         }
@@ -226,8 +226,8 @@ final class UnionNormalizer {
         double rolloutMass = 0;
         double targetMass = 0;
         for (int x = 0; x < v; x++) {
-            double q = Math.exp(rollout.get(base + x));
-            double p = Math.exp(target.get(base + x));
+            double q = FastExp.exp(rollout.get(base + x));
+            double p = FastExp.exp(target.get(base + x));
             rolloutMass += q;
             targetMass += p;
             z += Math.min(q, p * invLambda);
