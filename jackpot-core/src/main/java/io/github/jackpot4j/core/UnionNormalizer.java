@@ -13,6 +13,9 @@ final class UnionNormalizer {
      */
     static final double RENORM_FLOOR = 1e-250;
 
+    /** Largest vocabulary for which the union uses a bit set over ids (2^22 ids: 512 KiB per worker). */
+    static final int BITSET_MAX_VOCAB = 1 << 22;
+
     private final JackpotBatch batch;
     private final int k;
     private final double invLambda;
@@ -26,6 +29,8 @@ final class UnionNormalizer {
         final double[] q;
         final double[] p;
         final int topK;
+        /** One bit per vocabulary id when the vocabulary is known and small enough ({@link #BITSET_MAX_VOCAB}). */
+        long[] bits;
         int unionSize;
         double rolloutMass;
         double targetMass;
@@ -53,7 +58,71 @@ final class UnionNormalizer {
     }
 
     private double topK(int t, Scratch s) {
-        return renorm ? topKRenormalized(t, s) : topKPlain(t, s);
+        if (renorm) {
+            return topKRenormalized(t, s);
+        }
+        int vocab = batch.vocabSize;
+        if (vocab > 0 && vocab <= BITSET_MAX_VOCAB) {
+            int words = (vocab + 63) >>> 6;
+            if (s.bits == null || s.bits.length < words) {
+                s.bits = new long[words]; // once per worker scratch, all zero between tokens
+            }
+            return topKPlainBits(t, s);
+        }
+        return topKPlain(t, s);
+    }
+
+    /**
+     * {@link #topKPlain} with the union's membership test on a bit set over the vocabulary (ids are
+     * validated to lie in [0, vocab)): one load, shift and mask per id instead of a hash probe. The
+     * rollout ids' bits are set, the target ids tested, then the rollout ids' words zeroed (they hold no
+     * other bits), so the set is empty again for the next token. Same members, same order, same bits.
+     */
+    private double topKPlainBits(int t, Scratch s) {
+        final int base = t * k;
+        final IdView rolloutIds = batch.rolloutTopkIds;
+        final IdView targetIds = batch.targetTopkIds;
+        final FloatView rolloutLp = batch.rolloutTopkLogProbs;
+        final FloatView targetAtRollout = batch.targetLogProbsAtRolloutTopk;
+        final FloatView targetLp = batch.targetTopkLogProbs;
+        final FloatView cross = crossRolloutLogProbs;
+        final double invLambda = this.invLambda;
+        final long[] bits = s.bits;
+        double smallestRolloutProb = Double.POSITIVE_INFINITY;
+        double rolloutMass = 0;
+        double targetMass = 0;
+        double z = 0;
+        for (int j = 0; j < k; j++) {
+            int id = rolloutIds.get(base + j);
+            bits[id >>> 6] |= 1L << id;
+            double q = FastExp.exp(rolloutLp.get(base + j));
+            double p = FastExp.exp(targetAtRollout.get(base + j));
+            smallestRolloutProb = Math.min(smallestRolloutProb, q);
+            rolloutMass += q;
+            targetMass += p;
+            z += Math.min(q, p * invLambda);
+        }
+        int n = k;
+        for (int j = 0; j < k; j++) {
+            int id = targetIds.get(base + j);
+            if ((bits[id >>> 6] & (1L << id)) != 0) {
+                continue; // already counted through the rollout list: each id once
+            }
+            double p = FastExp.exp(targetLp.get(base + j));
+            // ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k) bounds the unseen q from above.
+            double q = cross != null ? FastExp.exp(cross.get(base + j)) : boundMissing ? smallestRolloutProb : 0.0;
+            rolloutMass += q;
+            targetMass += p;
+            z += Math.min(q, p * invLambda);
+            n++;
+        }
+        for (int j = 0; j < k; j++) {
+            bits[rolloutIds.get(base + j) >>> 6] = 0L;
+        }
+        s.unionSize = n;
+        s.rolloutMass = rolloutMass;
+        s.targetMass = targetMass;
+        return z;
     }
 
     /**
