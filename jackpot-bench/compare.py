@@ -10,6 +10,12 @@ for line in open(sys.argv[1]):
     peer[(int(f["N"]), int(f["k"]), int(f["threads"]))] = f
     torch_version = f["torch"]
 
+cpu = {}
+for line in open(sys.argv[1]):
+    if line.startswith("cpu "):
+        f = dict(kv.split("=", 1) for kv in line.split()[1:] if "=" in kv)
+        cpu[(int(f["N"]), int(f["k"]))] = f
+
 jmh = {}
 for r in json.load(open(sys.argv[2])):
     name = r["benchmark"].rsplit(".", 1)[1]
@@ -43,5 +49,11 @@ for n, k in keys:
           f"{fmt(div(g('fusedSequential'), g('onePassRead'))):>11} {fmt(div(g('fusedParallel'), g('onePassRead'))):>11} "
           f"{fmt(div(g('fusedSequential'), g('fusedParallel'))):>6} {fmt(div(g('djlOpByOp'), pp(2))):>11} "
           f"{'n/a' if diff is None else f'{diff:.2e}':>16}")
+print("\nSingle-thread CPU time (ms, median; thread CPU time is not inflated by other jobs' use of the cores):")
+print(f"{'N':>8} {'k':>3} {'core 1t':>9} {'read':>9} {'peer 1t':>9} {'peer/core':>9} {'core/read':>9}")
+for (n, k), f in sorted(cpu.items()):
+    c, r = float(f["core_med_ms"]), float(f["read_med_ms"])
+    p1 = float(peer[(n, k, 1)]["cpu_med_ms"]) if (n, k, 1) in peer else None
+    print(f"{n:>8} {k:>3} {c:>9.2f} {r:>9.2f} {fmt(p1):>9} {fmt(p1 / c if p1 else None):>9} {c / r:>9.2f}")
 print("[goals at N=524288, k=20: peer/core >= 5 at both thread counts; core2t/read <= 4; core1t/read <= 8;"
       " 1t/2t >= 1.8; djl/peer <= 1.5]")

@@ -3,7 +3,8 @@
 #  (a) writes the benchmark batch (BenchmarkBatch, seed 42, the core's rejection uniforms) to .npz,
 #  (b) runs the PyTorch-eager peer (peer_torch_npz.py) on it with 2 threads and with 1 thread,
 #  (c) runs the JMH CoreBenchmark (fusedSequential, fusedParallel, onePassRead, djlOpByOp) at the same N, k,
-#  (d) prints the ratios (compare.py).
+#  (d) prints the ratios (compare.py); also the thread CPU time of the 1-thread core and read (CpuTime)
+#      and of the 1-thread peer, whose ratios hold even while other jobs share the machine.
 # Env: NS="65536 524288" K=20 PYTHON=/usr/bin/python3 WI=2 I=5 SKIP_DJL=0 OUT=target/compare
 # Needs jackpot-bench/target/benchmarks.jar (built if absent) and PyTorch for $PYTHON
 # (Debian: apt-get install -y python3-torch).
@@ -27,6 +28,9 @@ for n in $NS; do
   files+=("$f")
 done
 "$PY" peer_torch_npz.py 2 "${files[@]}" | tee "$OUT/peer.txt"
+for n in $NS; do  # single-thread CPU time (robust to other jobs on a shared machine)
+  java -Xms3g -Xmx3g -cp "$JAR" io.github.jackpot4j.bench.CpuTime "$n" "$K" 15 | tee -a "$OUT/peer.txt"
+done
 "$PY" peer_torch_npz.py 1 "${files[@]}" | tee -a "$OUT/peer.txt"
 rm -f "${files[@]}"
 methods="fusedSequential|fusedParallel|onePassRead"

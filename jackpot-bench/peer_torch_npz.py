@@ -3,7 +3,9 @@
 generator, seed, rejection uniforms), so the peer and the core compute the same thing on the same
 data. Differences from the original peer, both to compute what the core computes: the padding mask
 enters every sum, and the dual-clip bound (c3 = 3, verl's default, the core's default) is applied.
-Usage: python3 peer_torch_npz.py THREADS FILE.npz [FILE.npz ...]. Prints one line per file."""
+Usage: python3 peer_torch_npz.py THREADS FILE.npz [FILE.npz ...]. Prints one line per file: wall
+times of 9 calls (min/median/max) and the median CPU time of the calling thread (with 1 thread,
+PyTorch computes on the calling thread, so that is the whole CPU cost; compared with CpuTime's)."""
 import sys, time, resource
 import numpy as np
 import torch
@@ -41,10 +43,12 @@ for path in sys.argv[2:]:
     with torch.no_grad():
         for _ in range(2):
             loss = float(jackpot(b))
-        ts = []
+        ts, cs = [], []
         for _ in range(9):
-            t0 = time.perf_counter(); jackpot(b); ts.append(time.perf_counter() - t0)
-    ts.sort()
+            c0 = time.thread_time(); t0 = time.perf_counter()
+            jackpot(b)
+            ts.append(time.perf_counter() - t0); cs.append(time.thread_time() - c0)
+    ts.sort(); cs.sort()
     print(f"peer torch={torch.__version__} threads={threads} N={N} k={k} min_ms={ts[0]*1e3:.3f} "
-          f"med_ms={ts[len(ts)//2]*1e3:.3f} max_ms={ts[-1]*1e3:.3f} loss={loss:.9g} core_loss={core_loss:.9g} "
+          f"med_ms={ts[len(ts)//2]*1e3:.3f} max_ms={ts[-1]*1e3:.3f} cpu_med_ms={cs[len(cs)//2]*1e3:.3f} loss={loss:.9g} core_loss={core_loss:.9g} "
           f"maxrss_mb={resource.getrusage(resource.RUSAGE_SELF).ru_maxrss/1e3:.0f}", flush=True)
