@@ -49,8 +49,34 @@ public class CoreBenchmark {
     private JackpotBatch batch;
     private JackpotConfig config;
     private JackpotResult out;
-    private Nd4jOpByOp nd4j;
-    private DjlOpByOp djl;
+    private float[] uniforms;
+
+    /** The ND4J copy of the batch, set up only for the benchmark that uses it. */
+    @State(Scope.Benchmark)
+    public static class Nd4jState {
+        Nd4jOpByOp nd4j;
+
+        @Setup(Level.Trial)
+        public void setUp(CoreBenchmark b) {
+            nd4j = new Nd4jOpByOp(b.data, b.uniforms);
+        }
+    }
+
+    /** The DJL copy of the batch, set up (and its native memory held) only for the benchmark that uses it. */
+    @State(Scope.Benchmark)
+    public static class DjlState {
+        DjlOpByOp djl;
+
+        @Setup(Level.Trial)
+        public void setUp(CoreBenchmark b) {
+            djl = new DjlOpByOp(b.data, b.uniforms);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            djl.close();
+        }
+    }
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -58,27 +84,19 @@ public class CoreBenchmark {
         batch = data.toBatch();
         config = JackpotConfig.builder().topK(k).build();
         out = JackpotResult.allocate(batch.batchSize(), batch.length());
-        float[] uniforms = RejectionUniforms.fill(config.seed(), 0, 0, batch.batchSize(), batch.length(),
-                new float[tokens]);
-        nd4j = new Nd4jOpByOp(data, uniforms);
-        djl = new DjlOpByOp(data, uniforms);
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        djl.close();
+        uniforms = RejectionUniforms.fill(config.seed(), 0, 0, batch.batchSize(), batch.length(), new float[tokens]);
     }
 
     /** The same math op by op with ND4J (see {@link Nd4jOpByOp}). */
     @Benchmark
-    public double nd4jOpByOp() {
-        return nd4j.loss(config);
+    public double nd4jOpByOp(Nd4jState s) {
+        return s.nd4j.loss(config);
     }
 
     /** The same math op by op with DJL's PyTorch engine on the CPU (see {@link DjlOpByOp}). */
     @Benchmark
-    public double djlOpByOp() {
-        return djl.loss(config);
+    public double djlOpByOp(DjlState s) {
+        return s.djl.loss(config);
     }
 
     /** The whole computation on the calling thread, into a preallocated result. */
@@ -88,7 +106,7 @@ public class CoreBenchmark {
         return out.loss();
     }
 
-    /** The same on all cores of the common pool; identical result. */
+    /** The same on all cores (the calling thread and the common pool's workers); identical result. */
     @Benchmark
     public double fusedParallel() {
         Jackpot.compute(config, batch, null, out, Execution.parallel());

@@ -3,26 +3,25 @@ package io.github.jackpot4j.core;
 /**
  * An open-addressing map from token id to a small int (a position in a top-k list), cleared in O(1)
  * by bumping a generation stamp. One instance serves every token a worker visits, so the union of
- * two top-k lists costs O(k) per token with no allocation (MATH.md §4).
+ * two top-k lists costs O(k) per token with no allocation (MATH.md §4). Each slot packs the stamp
+ * and the id in one long, so a probe is one load and one compare.
  */
 final class SmallIdSet {
-    private final int[] keys;
+    private final long[] slots;
     private final int[] values;
-    private final int[] stamps;
     private final int mask;
-    private int stamp = 1;
+    private long stamp = 1;
 
     SmallIdSet(int maxEntries) {
         int capacity = Integer.highestOneBit(Math.max(4, maxEntries) * 4 - 1) << 1;
-        keys = new int[capacity];
+        slots = new long[capacity];
         values = new int[capacity];
-        stamps = new int[capacity];
         mask = capacity - 1;
     }
 
     void clear() {
         if (++stamp == Integer.MAX_VALUE) {
-            java.util.Arrays.fill(stamps, 0);
+            java.util.Arrays.fill(slots, 0L);
             stamp = 1;
         }
     }
@@ -32,26 +31,65 @@ final class SmallIdSet {
         return (h ^ (h >>> 16)) & mask;
     }
 
+    private long entry(int id) {
+        return (stamp << 32) | (id & 0xFFFF_FFFFL);
+    }
+
     /** Inserts id → value unless present; returns the previous value, or -1 when the id is new. */
     int putIfAbsent(int id, int value) {
+        final long e = entry(id);
+        final long live = stamp;
         int s = slot(id);
-        while (stamps[s] == stamp) {
-            if (keys[s] == id) {
+        long v;
+        while ((v = slots[s]) >>> 32 == live) {
+            if (v == e) {
                 return values[s];
             }
             s = (s + 1) & mask;
         }
-        stamps[s] = stamp;
-        keys[s] = id;
+        slots[s] = e;
         values[s] = value;
         return -1;
     }
 
+    /** Inserts id (its value is left unset: for {@link #contains} only). */
+    void add(int id) {
+        final long e = entry(id);
+        final long live = stamp;
+        int s = slot(id);
+        long v;
+        while ((v = slots[s]) >>> 32 == live) {
+            if (v == e) {
+                return;
+            }
+            s = (s + 1) & mask;
+        }
+        slots[s] = e;
+    }
+
+    /** Whether id was inserted since the last {@link #clear}. */
+    boolean contains(int id) {
+        final long e = entry(id);
+        final long live = stamp;
+        int s = slot(id);
+        long v;
+        while ((v = slots[s]) >>> 32 == live) {
+            if (v == e) {
+                return true;
+            }
+            s = (s + 1) & mask;
+        }
+        return false;
+    }
+
     /** The value stored for id, or -1. */
     int get(int id) {
+        final long e = entry(id);
+        final long live = stamp;
         int s = slot(id);
-        while (stamps[s] == stamp) {
-            if (keys[s] == id) {
+        long v;
+        while ((v = slots[s]) >>> 32 == live) {
+            if (v == e) {
                 return values[s];
             }
             s = (s + 1) & mask;

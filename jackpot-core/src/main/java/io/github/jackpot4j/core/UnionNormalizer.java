@@ -13,6 +13,9 @@ final class UnionNormalizer {
      */
     static final double RENORM_FLOOR = 1e-250;
 
+    /** Largest vocabulary for which the union uses a bit set over ids (2^22 ids: 512 KiB per worker). */
+    static final int BITSET_MAX_VOCAB = 1 << 22;
+
     private final JackpotBatch batch;
     private final int k;
     private final double invLambda;
@@ -26,6 +29,8 @@ final class UnionNormalizer {
         final double[] q;
         final double[] p;
         final int topK;
+        /** One bit per vocabulary id when the vocabulary is known and small enough ({@link #BITSET_MAX_VOCAB}). */
+        long[] bits;
         int unionSize;
         double rolloutMass;
         double targetMass;
@@ -53,6 +58,122 @@ final class UnionNormalizer {
     }
 
     private double topK(int t, Scratch s) {
+        if (renorm) {
+            return topKRenormalized(t, s);
+        }
+        int vocab = batch.vocabSize;
+        if (vocab > 0 && vocab <= BITSET_MAX_VOCAB) {
+            int words = (vocab + 63) >>> 6;
+            if (s.bits == null || s.bits.length < words) {
+                s.bits = new long[words]; // once per worker scratch, all zero between tokens
+            }
+            return topKPlainBits(t, s);
+        }
+        return topKPlain(t, s);
+    }
+
+    /**
+     * {@link #topKPlain} with the union's membership test on a bit set over the vocabulary (ids are
+     * validated to lie in [0, vocab)): one load, shift and mask per id instead of a hash probe. The
+     * rollout ids' bits are set, the target ids tested, then the rollout ids' words zeroed (they hold no
+     * other bits), so the set is empty again for the next token. Same members, same order, same bits.
+     */
+    private double topKPlainBits(int t, Scratch s) {
+        final int base = t * k;
+        final IdView rolloutIds = batch.rolloutTopkIds;
+        final IdView targetIds = batch.targetTopkIds;
+        final FloatView rolloutLp = batch.rolloutTopkLogProbs;
+        final FloatView targetAtRollout = batch.targetLogProbsAtRolloutTopk;
+        final FloatView targetLp = batch.targetTopkLogProbs;
+        final FloatView cross = crossRolloutLogProbs;
+        final double invLambda = this.invLambda;
+        final long[] bits = s.bits;
+        double smallestRolloutProb = Double.POSITIVE_INFINITY;
+        double rolloutMass = 0;
+        double targetMass = 0;
+        double z = 0;
+        for (int j = 0; j < k; j++) {
+            int id = rolloutIds.get(base + j);
+            bits[id >>> 6] |= 1L << id;
+            double q = FastExp.exp(rolloutLp.get(base + j));
+            double p = FastExp.exp(targetAtRollout.get(base + j));
+            smallestRolloutProb = Math.min(smallestRolloutProb, q);
+            rolloutMass += q;
+            targetMass += p;
+            z += Math.min(q, p * invLambda);
+        }
+        int n = k;
+        for (int j = 0; j < k; j++) {
+            int id = targetIds.get(base + j);
+            if ((bits[id >>> 6] & (1L << id)) != 0) {
+                continue; // already counted through the rollout list: each id once
+            }
+            double p = FastExp.exp(targetLp.get(base + j));
+            // ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k) bounds the unseen q from above.
+            double q = cross != null ? FastExp.exp(cross.get(base + j)) : boundMissing ? smallestRolloutProb : 0.0;
+            rolloutMass += q;
+            targetMass += p;
+            z += Math.min(q, p * invLambda);
+            n++;
+        }
+        for (int j = 0; j < k; j++) {
+            bits[rolloutIds.get(base + j) >>> 6] = 0L;
+        }
+        s.unionSize = n;
+        s.rolloutMass = rolloutMass;
+        s.targetMass = targetMass;
+        return z;
+    }
+
+    /**
+     * Without renormalization every term is min(q, p/λ) as soon as q and p are known, so the union,
+     * both masses and Zapprox are built in one pass over the two lists (the sums in the same order as
+     * the three-loop form, hence the same bits).
+     */
+    private double topKPlain(int t, Scratch s) {
+        final int base = t * k;
+        final IdView rolloutIds = batch.rolloutTopkIds;
+        final IdView targetIds = batch.targetTopkIds;
+        final FloatView rolloutLp = batch.rolloutTopkLogProbs;
+        final FloatView targetAtRollout = batch.targetLogProbsAtRolloutTopk;
+        final FloatView targetLp = batch.targetTopkLogProbs;
+        final FloatView cross = crossRolloutLogProbs;
+        final double invLambda = this.invLambda;
+        final SmallIdSet ids = s.ids;
+        ids.clear();
+        double smallestRolloutProb = Double.POSITIVE_INFINITY;
+        double rolloutMass = 0;
+        double targetMass = 0;
+        double z = 0;
+        for (int j = 0; j < k; j++) {
+            ids.add(rolloutIds.get(base + j));
+            double q = FastExp.exp(rolloutLp.get(base + j));
+            double p = FastExp.exp(targetAtRollout.get(base + j));
+            smallestRolloutProb = Math.min(smallestRolloutProb, q);
+            rolloutMass += q;
+            targetMass += p;
+            z += Math.min(q, p * invLambda);
+        }
+        int n = k;
+        for (int j = 0; j < k; j++) {
+            if (ids.contains(targetIds.get(base + j))) {
+                continue; // already counted through the rollout list: each id once
+            }
+            double p = FastExp.exp(targetLp.get(base + j));
+            // ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k) bounds the unseen q from above.
+            double q = cross != null ? FastExp.exp(cross.get(base + j)) : boundMissing ? smallestRolloutProb : 0.0;
+            rolloutMass += q;
+            targetMass += p;
+            z += Math.min(q, p * invLambda);
+            n++;
+        }
+        s.unionSize = n;
+        s.rolloutMass = rolloutMass;
+        s.targetMass = targetMass;
+        return z;
+    }
+
+    private double topKRenormalized(int t, Scratch s) {
         final int base = t * k;
         final double[] q = s.q;
         final double[] p = s.p;
@@ -65,19 +186,19 @@ final class UnionNormalizer {
         ids.clear();
         double smallestRolloutProb = Double.POSITIVE_INFINITY;
         for (int j = 0; j < k; j++) {
-            ids.putIfAbsent(rolloutIds.get(base + j), j);
-            q[j] = Math.exp(rolloutLp.get(base + j));
-            p[j] = Math.exp(targetAtRollout.get(base + j));
+            ids.add(rolloutIds.get(base + j));
+            q[j] = FastExp.exp(rolloutLp.get(base + j));
+            p[j] = FastExp.exp(targetAtRollout.get(base + j));
             smallestRolloutProb = Math.min(smallestRolloutProb, q[j]);
         }
         int n = k;
         for (int j = 0; j < k; j++) {
-            if (ids.get(targetIds.get(base + j)) >= 0) {
+            if (ids.contains(targetIds.get(base + j))) {
                 continue; // already counted through the rollout list: each id once
             }
-            p[n] = Math.exp(targetLp.get(base + j));
+            p[n] = FastExp.exp(targetLp.get(base + j));
             if (crossRolloutLogProbs != null) {
-                q[n] = Math.exp(crossRolloutLogProbs.get(base + j));
+                q[n] = FastExp.exp(crossRolloutLogProbs.get(base + j));
             } else {
                 // ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k) bounds the unseen q from above.
                 q[n] = boundMissing ? smallestRolloutProb : 0.0;
@@ -93,17 +214,13 @@ final class UnionNormalizer {
         s.unionSize = n;
         s.rolloutMass = rolloutMass;
         s.targetMass = targetMass;
-        double qScale = 1.0;
-        double pScale = invLambda;
-        if (renorm) {
-            if (rolloutMass < RENORM_FLOOR || targetMass < RENORM_FLOOR) {
-                // 1/mass would overflow (or lose the subnormal digits): rollout top-k {−740, −∞} gave
-                // 0·∞ = NaN. Renormalize in log space instead, which is exactly scale-free.
-                return renormalizedInLogSpace(t, n, s);
-            }
-            qScale = 1.0 / rolloutMass;
-            pScale = invLambda / targetMass;
+        if (rolloutMass < RENORM_FLOOR || targetMass < RENORM_FLOOR) {
+            // 1/mass would overflow (or lose the subnormal digits): rollout top-k {−740, −∞} gave
+            // 0·∞ = NaN. Renormalize in log space instead, which is exactly scale-free.
+            return renormalizedInLogSpace(t, n, s);
         }
+        double qScale = 1.0 / rolloutMass;
+        double pScale = invLambda / targetMass;
         double z = 0;
         for (int j = 0; j < n; j++) {
             z += Math.min(q[j] * qScale, p[j] * pScale);
@@ -133,7 +250,7 @@ final class UnionNormalizer {
         }
         int m = k;
         for (int j = 0; j < k && m < n; j++) {
-            if (s.ids.get(batch.targetTopkIds.get(base + j)) >= 0) {
+            if (s.ids.contains(batch.targetTopkIds.get(base + j))) {
                 continue;
             }
             lp[m] = batch.targetTopkLogProbs.get(base + j);
@@ -154,8 +271,8 @@ final class UnionNormalizer {
         double sumQ = 0;
         double sumP = 0;
         for (int j = 0; j < n; j++) {
-            lq[j] = Math.exp(lq[j] - maxQ);
-            lp[j] = Math.exp(lp[j] - maxP);
+            lq[j] = FastExp.exp(lq[j] - maxQ);
+            lp[j] = FastExp.exp(lp[j] - maxP);
             sumQ += lq[j];
             sumP += lp[j];
         }
@@ -178,8 +295,8 @@ final class UnionNormalizer {
         double rolloutMass = 0;
         double targetMass = 0;
         for (int x = 0; x < v; x++) {
-            double q = Math.exp(rollout.get(base + x));
-            double p = Math.exp(target.get(base + x));
+            double q = FastExp.exp(rollout.get(base + x));
+            double p = FastExp.exp(target.get(base + x));
             rolloutMass += q;
             targetMass += p;
             z += Math.min(q, p * invLambda);

@@ -1,0 +1,72 @@
+package io.github.jackpot4j.core;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.SplittableRandom;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link FastExp#exp} is within 1 ulp of {@link Math#exp} (the exponential of the kernel before
+ * issue 12) and of {@link StrictMath#exp} (fdlibm), on every float log-prob of a dense grid and on
+ * random doubles over the whole range; special values are Math.exp's.
+ */
+class FastExpTest {
+    private static long ulps(double a, double b) {
+        if (a == b) {
+            return 0;
+        }
+        return Math.abs(Double.doubleToLongBits(a) - Double.doubleToLongBits(b));
+    }
+
+    private static long check(double x) {
+        double fast = FastExp.exp(x);
+        long d = Math.max(ulps(fast, Math.exp(x)), ulps(fast, StrictMath.exp(x)));
+        assertTrue(d <= 1, () -> "exp(" + x + ") = " + fast + " vs Math.exp " + Math.exp(x) + ", StrictMath.exp "
+                + StrictMath.exp(x));
+        return d;
+    }
+
+    @Test
+    void withinOneUlpOnFloatLogProbs() {
+        // every 97th float in [-30, 0] (a float log-prob is what the kernel exponentiates) ...
+        int from = Float.floatToIntBits(-30f);
+        int exact = 0;
+        int n = 0;
+        for (int bits = Float.floatToIntBits(-0f) + 1; bits < from; bits += 97) {
+            exact += check(Float.intBitsToFloat(bits)) == 0 ? 1 : 0;
+            n++;
+        }
+        // ... and every float in [-8, 0] at a coarser stride, plus positive values up to 30
+        for (float x = -8f; x < 30f; x += 1.0e-4f) {
+            exact += check(x) == 0 ? 1 : 0;
+            n++;
+        }
+        assertTrue(exact > 0.95 * n, exact + " of " + n + " equal Math.exp exactly");
+    }
+
+    @Test
+    void withinOneUlpOnRandomDoubles() {
+        SplittableRandom r = new SplittableRandom(12);
+        for (int i = 0; i < 2_000_000; i++) {
+            check(r.nextDouble(-745.5, 709.8));
+        }
+        for (int i = 0; i < 200_000; i++) {
+            check(r.nextDouble(-1e-6, 1e-6));
+        }
+    }
+
+    @Test
+    void specialValuesAreMathExps() {
+        double[] xs = {0.0, -0.0, Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY, Double.NaN, -745.2, -745.1,
+            -708.5, 709.8, 710, -512, 512, -511.99, 511.99, Double.MIN_VALUE, -Double.MIN_VALUE, 1e-300};
+        for (double x : xs) {
+            assertTrue(ulps(FastExp.exp(x), Math.exp(x)) <= 1 || Double.isNaN(x), "exp(" + x + ")");
+        }
+        assertEquals(Double.doubleToLongBits(Math.exp(Double.NaN)), Double.doubleToLongBits(FastExp.exp(Double.NaN)));
+        assertEquals(0.0, FastExp.exp(Double.NEGATIVE_INFINITY));
+        assertEquals(1.0, FastExp.exp(0.0));
+        assertEquals(1.0, FastExp.exp(-0.0));
+    }
+}
