@@ -92,6 +92,7 @@ public final class DecoupledDemo {
         int actorHidden = 12;
         int policyHidden = 64;
         boolean jointBaselines;
+        boolean gcPressure;
     }
 
     /** One step's record (a CSV row). */
@@ -122,6 +123,7 @@ public final class DecoupledDemo {
         if (System.getProperty(THREADS_PROPERTY) == null) {
             System.setProperty(THREADS_PROPERTY, "1");
         }
+        TinyLm.gcPressure = o.gcPressure;
         try {
             long start = System.nanoTime();
             Files.createDirectories(o.out);
@@ -140,6 +142,8 @@ public final class DecoupledDemo {
         } catch (IOException | RuntimeException e) {
             err.println("jackpot demo: " + e);
             return 1;
+        } finally {
+            TinyLm.gcPressure = false;
         }
     }
 
@@ -177,6 +181,8 @@ public final class DecoupledDemo {
                 case "--warmup-actor": o.warmupActor = count(argv, ++i, a); break;
                 case "--warmup-policy": o.warmupPolicy = count(argv, ++i, a); break;
                 case "--joint-baselines": o.jointBaselines = true; break;
+                case "--gc-pressure": o.gcPressure = true; break; // hidden test hook, see TinyLm.pressure
+
                 default: throw new IllegalArgumentException("unknown argument '" + a + "'");
             }
         }
@@ -317,6 +323,7 @@ public final class DecoupledDemo {
                             DemoStep.Stats st = DemoStep.update(config, policy, null, 0, mb, o.k, step);
                             records.add(record(step, evaluate(policy, batchSize, rng), mb, st, Double.NaN, Double.NaN, 0));
                             tick(bar);
+                            TinyLm.pressure();
                         }
                     } else {
                         int[][] prompts = ReverseTask.prompts(batchSize, rng);
@@ -338,6 +345,7 @@ public final class DecoupledDemo {
                         }
                         records.add(record(step, evaluate(policy, batchSize, rng), b, st, klPa, klAp, joint ? lambda : 0));
                         step++;
+                        TinyLm.pressure();
                         tick(bar);
                     }
                 }

@@ -128,6 +128,7 @@ final class DemoStep {
                     out = JackpotDjl.policyLoss(config, policyLogits, rollout);
                     loss = out.loss();
                 }
+                TinyLm.pressure();
                 gc.backward(loss);
                 s.policyLoss = out.loss().getFloat();
                 s.acceptance = out.metrics().get("jackpot/acceptance_rate");

@@ -162,6 +162,7 @@ public final class TinyLm implements AutoCloseable {
              GradientCollector gc = trainer.newGradientCollector()) {
             NDArray logp = logits(m, prompts, answers, true).logSoftmax(-1);
             NDArray loss = logp.mul(m.create(target, logp.getShape())).sum().neg().div(b * ReverseTask.LENGTH);
+            pressure();
             gc.backward(loss);
         }
         trainer.step();
@@ -174,6 +175,39 @@ public final class TinyLm implements AutoCloseable {
 
     void step() {
         trainer.step();
+    }
+
+    /**
+     * Hidden test hook ({@code --gc-pressure}): collect garbage right before every backward pass and
+     * between steps, then fill the freed native memory with NaN bytes. A tensor that still read a
+     * collected Java buffer (torch::from_blob memory, see DemoStep's class comment) would then see
+     * NaN instead of the old values, so the CSV would change or the run would fail.
+     */
+    static volatile boolean gcPressure;
+    private static java.util.List<java.nio.ByteBuffer> scribbles = java.util.List.of();
+
+    static void pressure() {
+        if (!gcPressure) {
+            return;
+        }
+        scribbles = java.util.List.of(); // let the previous scribbles go too
+        System.gc();
+        try {
+            Thread.sleep(2); // the reference handler frees collected direct buffers asynchronously
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        java.util.List<java.nio.ByteBuffer> fill = new java.util.ArrayList<>();
+        for (int size : new int[] {4, 8, 16, 32, 64, 256, 1024, 4096, 16384}) {
+            for (int i = 0; i < 16; i++) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(size);
+                while (b.hasRemaining()) {
+                    b.put((byte) 0xFF); // 0xFFFFFFFF is a float NaN
+                }
+                fill.add(b);
+            }
+        }
+        scribbles = fill; // held until the next call, so the freed memory stays scribbled over
     }
 
     static void seed(long seed) {
