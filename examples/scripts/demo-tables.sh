@@ -76,7 +76,7 @@ run "Longer run (600 steps)" steps600 --steps 600
 run "Variation: --jackpot-lambda 0.5" lambda05 --methods jackpot --jackpot-lambda 0.5
 run "Variation: --jackpot-lambda 2" lambda2 --methods jackpot --jackpot-lambda 2
 run "Variation: --distill-controller (KL target 0.05)" controller --methods jackpot --distill-controller
-run "Staleness (40 rollout batches x 8 updates)" stale --scenario stale
+run "Staleness (40 rollout batches x 8 updates)" stale --scenario stale --steps 40
 run "Heavier staleness (10 rollout batches x 32 updates)" stale32 --scenario stale --staleness 32 --steps 10
 run "Condition: --lr 0.001" lr001 --lr 0.001
 run "Condition: --joint-baselines" joint --joint-baselines --methods off-policy,tis,no-clip,jackpot
