@@ -44,7 +44,7 @@ public final class DecoupledDemo {
             "                    [--out DIR] [--lambda-distill X | --distill-controller] [--prompts P] [--group G]",
             "                    [--lr X] [--staleness S] [--epochs E] [--jackpot-lambda X] [--actor-hidden H]",
             "                    [--policy-hidden H] [--warmup-actor N] [--warmup-policy N] [--joint-baselines]",
-            "                    [--no-progress]",
+            "                    [--no-progress] [--markdown]",
             "Trains a small policy on the reverse-the-digits task. Scenario 'mismatch' (default): every rollout",
             "comes from a smaller actor model; methods on-policy (the policy samples its own rollouts: the",
             "ceiling), off-policy (plain PPO on actor rollouts), tis, no-clip, jackpot (OBRS weights + the joint",
@@ -69,6 +69,7 @@ public final class DecoupledDemo {
             "  --joint-baselines      off-policy, tis and no-clip also train the actor with the joint objective",
             "                         (actor PPO + lambda_distill * distillation), as jackpot does; default: frozen actor",
             "  --no-progress          no progress bar",
+            "  --markdown             print the result table as a markdown table (docs/demo.md)",
             "PyTorch runs on 1 intra-op thread unless -Dai.djl.pytorch.num_threads=N is given (reproducible CSVs).");
 
     /** Parsed options. */
@@ -93,6 +94,8 @@ public final class DecoupledDemo {
         int actorHidden = 12;
         int policyHidden = 64;
         boolean jointBaselines;
+        boolean gcPressure;
+        boolean markdown;
     }
 
     /** One step's record (a CSV row). */
@@ -123,6 +126,7 @@ public final class DecoupledDemo {
         if (System.getProperty(THREADS_PROPERTY) == null) {
             System.setProperty(THREADS_PROPERTY, "1");
         }
+        TinyLm.gcPressure = o.gcPressure;
         try {
             long start = System.nanoTime();
             Files.createDirectories(o.out);
@@ -141,6 +145,8 @@ public final class DecoupledDemo {
         } catch (IOException | RuntimeException e) {
             err.println("jackpot demo: " + e);
             return 1;
+        } finally {
+            TinyLm.gcPressure = false;
         }
     }
 
@@ -178,6 +184,8 @@ public final class DecoupledDemo {
                 case "--warmup-actor": o.warmupActor = count(argv, ++i, a); break;
                 case "--warmup-policy": o.warmupPolicy = count(argv, ++i, a); break;
                 case "--joint-baselines": o.jointBaselines = true; break;
+                case "--gc-pressure": o.gcPressure = true; break; // hidden test hook, see TinyLm.pressure
+                case "--markdown": o.markdown = true; break;
                 default: throw new IllegalArgumentException("unknown argument '" + a + "'");
             }
         }
@@ -318,6 +326,7 @@ public final class DecoupledDemo {
                             DemoStep.Stats st = DemoStep.update(config, policy, null, 0, mb, o.k, step);
                             records.add(record(step, evaluate(policy, batchSize, rng), mb, st, Double.NaN, Double.NaN, 0));
                             tick(bar);
+                            TinyLm.pressure();
                         }
                     } else {
                         int[][] prompts = ReverseTask.prompts(batchSize, rng);
@@ -339,6 +348,7 @@ public final class DecoupledDemo {
                         }
                         records.add(record(step, evaluate(policy, batchSize, rng), b, st, klPa, klAp, joint ? lambda : 0));
                         step++;
+                        TinyLm.pressure();
                         tick(bar);
                     }
                 }
@@ -419,10 +429,16 @@ public final class DecoupledDemo {
 
     static void printTable(Options o, Map<String, List<List<Record>>> runs, PrintStream out) {
         out.printf(Locale.ROOT, "%nscenario %s, %d steps, seeds %s: final reward = the policy's own mean reward over the"
-                + " last 20%% of steps (mean ± std over seeds)%n",
+                + " last 20%% of steps (mean ± std over seeds); max weight over all steps and seeds; acceptance = mean"
+                + " over all steps and seeds; final KL(a||p) = mean over seeds at the last step%n",
                 o.scenario, o.steps, Arrays.toString(o.seeds));
-        out.printf(Locale.ROOT, "%-16s %15s %12s %12s %12s%n", "method", "final reward", "max weight", "acceptance",
-                "final KL(a||p)");
+        if (o.markdown) {
+            out.println("| method | final reward | max weight | acceptance | final KL(a‖p) |");
+            out.println("|---|---:|---:|---:|---:|");
+        } else {
+            out.printf(Locale.ROOT, "%-16s %15s %12s %12s %12s%n", "method", "final reward", "max weight", "acceptance",
+                    "final KL(a||p)");
+        }
         for (Map.Entry<String, List<List<Record>>> e : runs.entrySet()) {
             double[] finals = e.getValue().stream().mapToDouble(DecoupledDemo::finalReward).toArray();
             double mean = Arrays.stream(finals).average().orElse(0);
@@ -432,10 +448,16 @@ public final class DecoupledDemo {
                     .max().orElse(0);
             double acceptance = e.getValue().stream().flatMap(List::stream).mapToDouble(Record::acceptance).average()
                     .orElse(1);
-            List<Record> last = e.getValue().get(0);
-            double kl = last.get(last.size() - 1).klActorPolicy();
-            out.printf(Locale.ROOT, "%-16s %7.3f ± %.3f %12.3f %12.3f %12s%n", e.getKey(), mean, spread, maxWeight,
-                    acceptance, Double.isNaN(kl) ? "-" : String.format(Locale.ROOT, "%.3f", kl));
+            double kl = e.getValue().stream().mapToDouble(r -> r.get(r.size() - 1).klActorPolicy()).average()
+                    .orElse(Double.NaN);
+            String klText = Double.isNaN(kl) ? "-" : String.format(Locale.ROOT, "%.3f", kl);
+            if (o.markdown) {
+                out.printf(Locale.ROOT, "| %s | %.3f ± %.3f | %.2f | %.2f | %s |%n", e.getKey(), mean, spread, maxWeight,
+                        acceptance, klText);
+            } else {
+                out.printf(Locale.ROOT, "%-16s %7.3f ± %.3f %12.3f %12.3f %12s%n", e.getKey(), mean, spread, maxWeight,
+                        acceptance, klText);
+            }
         }
     }
 

@@ -91,18 +91,20 @@ final class DemoStep {
                 ids[s * ReverseTask.LENGTH + i] = responses[s][i];
             }
         }
-        return m.create(ids, new Shape(n, ReverseTask.LENGTH));
+        // engine-owned: gather saves its index for backward (TinyLm's memory rule)
+        return TinyLm.upload(m, ids, new Shape(n, ReverseTask.LENGTH));
     }
 
     static RolloutBatch rollout(NDManager m, Batch b, int k, long step) {
         Shape tok = new Shape(b.size(), ReverseTask.LENGTH);
         Shape lists = new Shape(b.size(), ReverseTask.LENGTH, k);
+        // copies in engine-owned memory: the loss keeps views of these and autograd may save them
         return RolloutBatch.builder()
                 .tokenIds(tokenIds(m, b.responses))
-                .oldLogProbs(m.create(b.oldLogProbs, tok))
-                .advantages(m.create(b.advantages, tok))
-                .cachedRollout(m.create(b.rolloutLogProbs, tok), m.create(b.rolloutTopIds, lists),
-                        m.create(b.rolloutTopLogProbs, lists))
+                .oldLogProbs(TinyLm.upload(m, b.oldLogProbs, tok))
+                .advantages(TinyLm.upload(m, b.advantages, tok))
+                .cachedRollout(TinyLm.upload(m, b.rolloutLogProbs, tok), TinyLm.upload(m, b.rolloutTopIds, lists),
+                        TinyLm.upload(m, b.rolloutTopLogProbs, lists))
                 .step(step) // the rejection draws are keyed by the step (MATH.md §3)
                 .build();
     }
@@ -128,6 +130,7 @@ final class DemoStep {
                     out = JackpotDjl.policyLoss(config, policyLogits, rollout);
                     loss = out.loss();
                 }
+                TinyLm.pressure();
                 gc.backward(loss);
                 s.policyLoss = out.loss().getFloat();
                 s.acceptance = out.metrics().get("jackpot/acceptance_rate");

@@ -5,6 +5,7 @@ import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
@@ -24,6 +25,16 @@ import java.util.SplittableRandom;
  * A small autoregressive model for {@link ReverseTask} built with DJL blocks: at response position i
  * it sees the prompt, the response so far and the position (one-hot features) and an MLP gives the
  * logits of the next digit. Sizes differ between the policy and the (smaller) actor.
+ *
+ * <p><b>Memory rule</b> (as in jackpot-djl's {@code DjlMath}). On the CPU, DJL's
+ * {@code NDManager.create(<java array or Number>)} wraps a Java direct buffer with
+ * {@code torch::from_blob}; libtorch does not own that memory, and every {@code NDArray} op taking a
+ * {@code Number} ({@code div(n)}, {@code mul(2f)}, ...) creates such a scalar and closes it at once.
+ * A tensor autograd saves for backward (a factor, a divisor, the input of a linear layer) or a view
+ * that outlives its owner would read freed memory once the buffer is collected. So the demo copies
+ * host data into engine-owned memory ({@link #upload}) and builds constants on the gradient path with
+ * {@code NDManager.full} ({@link #constant}); Number ops remain only on arrays without gradient whose
+ * results are read at once.
  */
 public final class TinyLm implements AutoCloseable {
     static final int FEATURES = ReverseTask.LENGTH * ReverseTask.VOCAB
@@ -107,7 +118,8 @@ public final class TinyLm implements AutoCloseable {
     /** Logits [B,T,V] of the responses under teacher forcing; with gradient when {@code training}. */
     NDArray logits(NDManager m, int[][] prompts, int[][] responses, boolean training) {
         int b = prompts.length;
-        NDArray x = m.create(features(prompts, responses), new Shape((long) b * ReverseTask.LENGTH, FEATURES));
+        // engine-owned: the first linear layer saves its input for the weight gradient
+        NDArray x = upload(m, features(prompts, responses), new Shape((long) b * ReverseTask.LENGTH, FEATURES));
         NDArray out = training ? trainer.forward(new NDList(x)).singletonOrThrow()
                 : trainer.evaluate(new NDList(x)).singletonOrThrow();
         return out.reshape(b, ReverseTask.LENGTH, ReverseTask.VOCAB);
@@ -161,10 +173,32 @@ public final class TinyLm implements AutoCloseable {
         try (NDManager m = manager().newSubManager();
              GradientCollector gc = trainer.newGradientCollector()) {
             NDArray logp = logits(m, prompts, answers, true).logSoftmax(-1);
-            NDArray loss = logp.mul(m.create(target, logp.getShape())).sum().neg().div(b * ReverseTask.LENGTH);
+            // the target (a factor) and the divisor are saved for backward: engine-owned, not from_blob
+            NDArray loss = logp.mul(upload(m, target, logp.getShape())).sum().neg()
+                    .div(constant(m, b * ReverseTask.LENGTH));
+            pressure();
             gc.backward(loss);
         }
         trainer.step();
+    }
+
+    /** Host floats copied into engine-owned memory (no tensor can outlive the Java buffer it would read). */
+    static NDArray upload(NDManager m, float[] data, Shape shape) {
+        try (NDArray borrowed = m.create(data, shape)) {
+            return borrowed.duplicate();
+        }
+    }
+
+    /** Host longs copied into engine-owned memory. */
+    static NDArray upload(NDManager m, long[] data, Shape shape) {
+        try (NDArray borrowed = m.create(data, shape)) {
+            return borrowed.duplicate();
+        }
+    }
+
+    /** A 0-d float32 constant in engine-owned memory, safe for autograd to save (unlike {@code div(Number)}). */
+    static NDArray constant(NDManager m, double value) {
+        return m.full(new Shape(), (float) value, DataType.FLOAT32);
     }
 
     /** Backpropagates {@code loss} (already computed inside {@code gc}) and applies the optimizer. */
@@ -174,6 +208,39 @@ public final class TinyLm implements AutoCloseable {
 
     void step() {
         trainer.step();
+    }
+
+    /**
+     * Hidden test hook ({@code --gc-pressure}): collect garbage right before every backward pass and
+     * between steps, then fill the freed native memory with NaN bytes. A tensor that still read a
+     * collected Java buffer (torch::from_blob memory, see DemoStep's class comment) would then see
+     * NaN instead of the old values, so the CSV would change or the run would fail.
+     */
+    static volatile boolean gcPressure;
+    private static java.util.List<java.nio.ByteBuffer> scribbles = java.util.List.of();
+
+    static void pressure() {
+        if (!gcPressure) {
+            return;
+        }
+        scribbles = java.util.List.of(); // let the previous scribbles go too
+        System.gc();
+        try {
+            Thread.sleep(2); // the reference handler frees collected direct buffers asynchronously
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        java.util.List<java.nio.ByteBuffer> fill = new java.util.ArrayList<>();
+        for (int size : new int[] {4, 8, 16, 32, 64, 256, 1024, 4096, 16384}) {
+            for (int i = 0; i < 16; i++) {
+                java.nio.ByteBuffer b = java.nio.ByteBuffer.allocateDirect(size);
+                while (b.hasRemaining()) {
+                    b.put((byte) 0xFF); // 0xFFFFFFFF is a float NaN
+                }
+                fill.add(b);
+            }
+        }
+        scribbles = fill; // held until the next call, so the freed memory stays scribbled over
     }
 
     static void seed(long seed) {

@@ -93,8 +93,10 @@ class DemoTest {
                     NDArray logProbs = logits.logSoftmax(-1).gather(DemoStep.tokenIds(m, responses).expandDims(-1), -1)
                             .squeeze(-1);
                     NDArray ratio = logProbs.sub(logProbs.stopGradient()).exp();
-                    NDArray advantages = m.create(b.advantages, logProbs.getShape());
-                    NDArray loss = advantages.mul(ratio).sum().neg().div((float) (prompts.length * ReverseTask.LENGTH));
+                    // engine-owned factor and divisor (autograd saves both; see TinyLm's memory rule)
+                    NDArray advantages = TinyLm.upload(m, b.advantages, logProbs.getShape());
+                    NDArray loss = advantages.mul(ratio).sum().neg()
+                            .div(TinyLm.constant(m, prompts.length * ReverseTask.LENGTH));
                     gc.backward(loss);
                 }
                 viaHand = policy.gradients();
