@@ -2,7 +2,6 @@ package io.github.jackpot4j.examples.demo;
 
 import io.github.jackpot4j.core.DistillationController;
 import io.github.jackpot4j.core.JackpotConfig;
-import io.github.jackpot4j.core.RolloutIs;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -275,16 +274,17 @@ public final class DecoupledDemo {
         if (!(jackpotLambda > 0)) {
             throw new IllegalArgumentException("--jackpot-lambda must be > 0");
         }
-        JackpotConfig.Builder c = JackpotConfig.builder().topK(k).seed(seed).lambda(jackpotLambda)
-                .lossAggMode(io.github.jackpot4j.core.LossAggMode.SEQ_MEAN_TOKEN_MEAN);
-        switch (method) {
-            case "on-policy": case "off-policy": case "ppo": return c.useJackpot(false).rolloutIs(RolloutIs.NONE).build();
-            case "tis": return c.useJackpot(false).build();
-            case "no-clip": return c.useJackpot(false).rolloutIs(RolloutIs.NONE).ppoClip(false).build();
-            case "jackpot": return c.build();
-            case "jackpot-no-clip": return c.ppoClip(false).build();
+        JackpotConfig.Builder preset;
+        switch (method) { // the named presets of JackpotConfig (docs/config.md)
+            case "on-policy": case "off-policy": case "ppo": preset = JackpotConfig.ppo(); break;
+            case "tis": preset = JackpotConfig.tis(); break;
+            case "no-clip": preset = JackpotConfig.noClip(); break;
+            case "jackpot": preset = JackpotConfig.jackpot(); break;
+            case "jackpot-no-clip": preset = JackpotConfig.jackpot().ppoClip(false); break;
             default: throw new IllegalArgumentException(method);
         }
+        return preset.topK(k).seed(seed).lambda(jackpotLambda)
+                .lossAggMode(io.github.jackpot4j.core.LossAggMode.SEQ_MEAN_TOKEN_MEAN).build();
     }
 
     static List<Record> runOne(Options o, String method, long seed) {
