@@ -28,7 +28,12 @@ final class BudgetSolver {
     }
 
     static double solve(double targetAcceptance, Target target, double fallbackLambda, JackpotBatch... batches) {
-        return clamp(solveUnclamped(targetAcceptance, target, fallbackLambda, batches));
+        return solve(targetAcceptance, fallbackLambda, ArrayCurve.of(target, batches));
+    }
+
+    /** The algorithm of the class comment on any backend's curve; the answer clamped to [1e-30, 1e30]. */
+    static double solve(double targetAcceptance, double fallbackLambda, BudgetCurve curve) {
+        return clamp(solveUnclamped(targetAcceptance, fallbackLambda, curve));
     }
 
     /** λ clamped to [1e-30, 1e30]; NaN cannot occur (every path returns exp of a non-NaN number). */
@@ -36,53 +41,27 @@ final class BudgetSolver {
         return Math.max(JackpotConfig.MIN_LAMBDA, Math.min(JackpotConfig.MAX_LAMBDA, lambda));
     }
 
-    private static double solveUnclamped(double targetAcceptance, Target target, double fallbackLambda,
-                                         JackpotBatch... batches) {
-        int capacity = 0;
-        for (JackpotBatch b : batches) {
-            capacity += b.batchSize * b.length;
-        }
-        double[] finite = new double[capacity];
-        int nFinite = 0;
-        long valid = 0;
-        long alwaysAccepted = 0;
-        for (JackpotBatch b : batches) {
-            FloatView targetLp = target == Target.LATEST ? b.logProbs : b.oldLogProbs;
-            int n = b.batchSize * b.length;
-            for (int t = 0; t < n; t++) {
-                if (b.responseMask.get(t) == 0f) {
-                    continue;
-                }
-                valid++;
-                double d = LogRatio.of(targetLp.get(t), b.rolloutLogProbs.get(t));
-                if (d == Double.POSITIVE_INFINITY) {
-                    alwaysAccepted++;
-                } else if (d != Double.NEGATIVE_INFINITY) {
-                    finite[nFinite++] = d;
-                }
-            }
-        }
-        if (nFinite == 0) {
+    private static double solveUnclamped(double targetAcceptance, double fallbackLambda, BudgetCurve c) {
+        double valid = c.validTokens();
+        double nFinite = c.finiteTokens();
+        double alwaysAccepted = c.alwaysAccepted();
+        if (nFinite == 0 || valid == 0) {
             return fallbackLambda; // every token's acceptance is 0 or 1 whatever λ is
         }
-        double min = Double.POSITIVE_INFINITY;
-        double max = Double.NEGATIVE_INFINITY;
-        for (int i = 0; i < nFinite; i++) {
-            min = Math.min(min, finite[i]);
-            max = Math.max(max, finite[i]);
-        }
-        double reachable = (double) (alwaysAccepted + nFinite) / valid;
+        double min = c.minLogRatio();
+        double max = c.maxLogRatio();
+        double reachable = (alwaysAccepted + nFinite) / valid;
         if (targetAcceptance >= reachable) {
             return Math.exp(min);
         }
-        double floor = (double) alwaysAccepted / valid;
+        double floor = alwaysAccepted / valid;
         if (targetAcceptance <= floor) {
             return Math.exp(max + BEYOND);
         }
-        if (meanAcceptance(finite, nFinite, alwaysAccepted, valid, max) > targetAcceptance) {
+        if (c.meanAcceptance(max) > targetAcceptance) {
             // The mean is still above ā at λ = exp(max Δ), so the root lies above it, where every
             // finite token has a = exp(Δ)/λ <= 1: solve n₊ + Σ exp(Δ - log λ) = ā N exactly.
-            double logSum = logSumExp(finite, nFinite, max);
+            double logSum = c.logSumExp();
             double excess = targetAcceptance * valid - alwaysAccepted;
             if (!(excess > 0)) {
                 return JackpotConfig.MAX_LAMBDA; // ā at the always-accepted share up to rounding: no λ is too large
@@ -99,21 +78,109 @@ final class BudgetSolver {
         }
         double lo = Math.max(min, LOG_MIN);
         double hi = Math.min(max, LOG_MAX);
-        if (lo == LOG_MIN && meanAcceptance(finite, nFinite, alwaysAccepted, valid, lo) <= targetAcceptance) {
+        if (lo == LOG_MIN && c.meanAcceptance(lo) <= targetAcceptance) {
             return JackpotConfig.MIN_LAMBDA; // the root lies below the range
         }
-        if (hi == LOG_MAX && meanAcceptance(finite, nFinite, alwaysAccepted, valid, hi) > targetAcceptance) {
+        if (hi == LOG_MAX && c.meanAcceptance(hi) > targetAcceptance) {
             return JackpotConfig.MAX_LAMBDA; // the root lies above the range
         }
         while (hi - lo > LOG_TOLERANCE) {
             double mid = 0.5 * (lo + hi);
-            if (meanAcceptance(finite, nFinite, alwaysAccepted, valid, mid) > targetAcceptance) {
+            if (c.meanAcceptance(mid) > targetAcceptance) {
                 lo = mid;
             } else {
                 hi = mid;
             }
         }
         return Math.exp(0.5 * (lo + hi));
+    }
+
+    /** The core's curve: the finite Δ of every valid token of the batches, in a double array. */
+    static final class ArrayCurve implements BudgetCurve {
+        private final double[] finite;
+        private final int n;
+        private final long valid;
+        private final long alwaysAccepted;
+        private final double min;
+        private final double max;
+
+        private ArrayCurve(double[] finite, int n, long valid, long alwaysAccepted) {
+            this.finite = finite;
+            this.n = n;
+            this.valid = valid;
+            this.alwaysAccepted = alwaysAccepted;
+            double lo = Double.POSITIVE_INFINITY;
+            double hi = Double.NEGATIVE_INFINITY;
+            for (int i = 0; i < n; i++) {
+                lo = Math.min(lo, finite[i]);
+                hi = Math.max(hi, finite[i]);
+            }
+            this.min = lo;
+            this.max = hi;
+        }
+
+        static ArrayCurve of(Target target, JackpotBatch... batches) {
+            int capacity = 0;
+            for (JackpotBatch b : batches) {
+                capacity += b.batchSize * b.length;
+            }
+            double[] finite = new double[capacity];
+            int nFinite = 0;
+            long valid = 0;
+            long alwaysAccepted = 0;
+            for (JackpotBatch b : batches) {
+                FloatView targetLp = target == Target.LATEST ? b.logProbs : b.oldLogProbs;
+                int n = b.batchSize * b.length;
+                for (int t = 0; t < n; t++) {
+                    if (b.responseMask.get(t) == 0f) {
+                        continue;
+                    }
+                    valid++;
+                    double d = LogRatio.of(targetLp.get(t), b.rolloutLogProbs.get(t));
+                    if (d == Double.POSITIVE_INFINITY) {
+                        alwaysAccepted++;
+                    } else if (d != Double.NEGATIVE_INFINITY) {
+                        finite[nFinite++] = d;
+                    }
+                }
+            }
+            return new ArrayCurve(finite, nFinite, valid, alwaysAccepted);
+        }
+
+        @Override
+        public double validTokens() {
+            return valid;
+        }
+
+        @Override
+        public double finiteTokens() {
+            return n;
+        }
+
+        @Override
+        public double alwaysAccepted() {
+            return alwaysAccepted;
+        }
+
+        @Override
+        public double minLogRatio() {
+            return min;
+        }
+
+        @Override
+        public double maxLogRatio() {
+            return max;
+        }
+
+        @Override
+        public double meanAcceptance(double logLambda) {
+            return BudgetSolver.meanAcceptance(finite, n, alwaysAccepted, valid, logLambda);
+        }
+
+        @Override
+        public double logSumExp() {
+            return BudgetSolver.logSumExp(finite, n, max);
+        }
     }
 
     static double meanAcceptance(double[] finite, int n, long alwaysAccepted, long valid, double logLambda) {
@@ -124,7 +191,7 @@ final class BudgetSolver {
         return sum / valid;
     }
 
-    private static double logSumExp(double[] x, int n, double max) {
+    static double logSumExp(double[] x, int n, double max) {
         double s = 0;
         for (int i = 0; i < n; i++) {
             s += Math.exp(x[i] - max);

@@ -153,6 +153,20 @@ public final class Jackpot {
         return BudgetSolver.solve(config.targetAcceptance(), config.target(), config.lambda(), batches);
     }
 
+    /**
+     * The λ of budget mode (MATH.md §9) for a backend that computes its own {@link BudgetCurve} (the
+     * DJL adapter does, on the device): the same bracketing, closed form and bisection as
+     * {@link #solveLambda(JackpotConfig, JackpotBatch...)}, the answer clamped to [1e-30, 1e30].
+     *
+     * @throws IllegalArgumentException when budget mode is off
+     */
+    public static double solveLambda(JackpotConfig config, BudgetCurve curve) {
+        if (!config.budgetMode()) {
+            throw new IllegalArgumentException("jackpot_target_acceptance is not set: budget mode is off");
+        }
+        return BudgetSolver.solve(config.targetAcceptance(), config.lambda(), curve);
+    }
+
     private static double lambdaFor(JackpotConfig config, BatchStatistics global, JackpotBatch batch) {
         if (!config.budgetMode()) {
             if (global != null && !Double.isNaN(global.lambda()) && global.lambda() != config.lambda()) {

@@ -2,6 +2,10 @@ package io.github.jackpot4j.djl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import io.github.jackpot4j.core.BudgetCurve;
+import io.github.jackpot4j.core.Jackpot;
 import io.github.jackpot4j.core.JackpotConfig;
 
 /**
@@ -23,10 +27,6 @@ final class DjlBudget {
     static final double LAMBDA_MIN = 1e-30;
     /** Largest λ the adapter uses (see the class comment). */
     static final double LAMBDA_MAX = 1e30;
-    private static final double LOG_LAMBDA_MIN = Math.log(LAMBDA_MIN);
-    private static final double LOG_LAMBDA_MAX = Math.log(LAMBDA_MAX);
-    private static final double LOG_TOLERANCE = 1e-7;
-    private static final double BEYOND = 40.0;
 
     private DjlBudget() {
     }
@@ -41,74 +41,92 @@ final class DjlBudget {
         return Math.min(LAMBDA_MAX, Math.max(LAMBDA_MIN, lambda));
     }
 
+    /**
+     * Budget mode: the core's algorithm ({@link Jackpot#solveLambda(JackpotConfig, BudgetCurve)}) on a
+     * curve whose sums are computed on the device; the bracketing, closed form and bisection are the
+     * core's, written once.
+     */
     static double solve(JackpotConfig config, NDArray delta, NDArray valid) {
-        double target = config.targetAcceptance();
-        NDArray isValid = valid.gt(0f);
-        NDArray finite = delta.isInfinite().logicalNot().logicalAnd(isValid);
-        NDArray plusInf = delta.isInfinite().logicalAnd(delta.gt(0f)).logicalAnd(isValid);
         if (valid.isEmpty()) {
             return config.lambda(); // an empty batch (B = 0 or T = 0): as the core, the configured λ
         }
-        float big = Float.MAX_VALUE;
-        float[] s = NDArrays.stack(new ai.djl.ndarray.NDList(valid.sum(),
-                finite.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).sum(),
-                plusInf.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).sum(),
-                NDArrays.where(finite, delta, delta.onesLike().mul(big)).min(),
-                NDArrays.where(finite, delta, delta.onesLike().mul(-big)).max())).toFloatArray();
-        double n = s[0];
-        double nFinite = s[1];
-        double alwaysAccepted = s[2];
-        if (nFinite == 0 || n == 0) {
-            return config.lambda();
-        }
-        double min = s[3];
-        double max = s[4];
-        double reachable = (alwaysAccepted + nFinite) / n;
-        if (target >= reachable) {
-            return Math.exp(min);
-        }
-        if (target <= alwaysAccepted / n) {
-            return Math.exp(max + BEYOND);
-        }
-        // −∞ (not 0) off the finite valid tokens: exp(Δ − max Δ) of a 0 there can overflow to ∞, and ∞ · 0 = NaN
-        NDArray finiteDelta = NDArrays.where(finite, delta, delta.onesLike().mul(Float.NEGATIVE_INFINITY));
-        NDArray finiteMask = finite.toType(ai.djl.ndarray.types.DataType.FLOAT32, false);
-        if (mean(finiteDelta, finiteMask, alwaysAccepted, n, max) > target) {
-            // above the largest finite ratio every acceptance is exp(Δ)/λ < 1: closed form
-            double logSum = max + Math.log(finiteDelta.sub((float) max).exp().mul(finiteMask).sum().getFloat());
-            return Math.exp(logSum - Math.log(target * n - alwaysAccepted));
-        }
-        // The root is in [min Δ, max Δ]; only its part inside [log 1e-30, log 1e30] matters (λ is clamped
-        // there), and there 1e-7 is far above the spacing of doubles. On the whole bracket it need not be:
-        // with |Δ| beyond ~1e9 (legal log-probs such as -1e30) adjacent doubles are more than 1e-7 apart,
-        // the midpoint stops moving and an absolute tolerance is never reached.
-        double lo = Math.max(min, LOG_LAMBDA_MIN);
-        double hi = Math.min(max, LOG_LAMBDA_MAX);
-        if (lo >= hi) {
-            return max <= LOG_LAMBDA_MIN ? LAMBDA_MIN : LAMBDA_MAX;
-        }
-        while (hi - lo > LOG_TOLERANCE) {
-            double mid = 0.5 * (lo + hi);
-            if (mid <= lo || mid >= hi) {
-                break;
-            }
-            if (mean(finiteDelta, finiteMask, alwaysAccepted, n, mid) > target) {
-                lo = mid;
-            } else {
-                hi = mid;
-            }
-        }
-        return Math.exp(0.5 * (lo + hi));
+        return Jackpot.solveLambda(config, new DeviceCurve(delta, valid));
     }
 
-    private static double mean(NDArray finiteDelta, NDArray finiteMask, double alwaysAccepted, double n,
-                               double logLambda) {
-        try (NDArray d = finiteDelta.sub((float) logLambda);
-             NDArray e = d.exp();
-             NDArray a = e.minimum(1f);
-             NDArray masked = a.mul(finiteMask);
-             NDArray sum = masked.sum()) {
-            return (alwaysAccepted + sum.getFloat()) / n;
+    /** Δ on the device: five scalars read once, then one scalar per evaluation of the mean acceptance. */
+    private static final class DeviceCurve implements BudgetCurve {
+        private final double n;
+        private final double nFinite;
+        private final double alwaysAccepted;
+        private final double min;
+        private final double max;
+        private final NDArray finiteDelta;
+        private final NDArray finiteMask;
+
+        DeviceCurve(NDArray delta, NDArray valid) {
+            NDArray isValid = valid.gt(0f);
+            NDArray finite = delta.isInfinite().logicalNot().logicalAnd(isValid);
+            NDArray plusInf = delta.isInfinite().logicalAnd(delta.gt(0f)).logicalAnd(isValid);
+            float big = Float.MAX_VALUE;
+            float[] s = NDArrays.stack(new NDList(valid.sum(),
+                    finite.toType(DataType.FLOAT32, false).sum(),
+                    plusInf.toType(DataType.FLOAT32, false).sum(),
+                    NDArrays.where(finite, delta, delta.onesLike().mul(big)).min(),
+                    NDArrays.where(finite, delta, delta.onesLike().mul(-big)).max())).toFloatArray();
+            n = s[0];
+            nFinite = s[1];
+            alwaysAccepted = s[2];
+            min = s[3];
+            max = s[4];
+            // −∞ (not 0) off the finite valid tokens: exp(Δ − max Δ) of a 0 there can overflow to ∞, and ∞ · 0 = NaN
+            finiteDelta = NDArrays.where(finite, delta, delta.onesLike().mul(Float.NEGATIVE_INFINITY));
+            finiteMask = finite.toType(DataType.FLOAT32, false);
+        }
+
+        @Override
+        public double validTokens() {
+            return n;
+        }
+
+        @Override
+        public double finiteTokens() {
+            return nFinite;
+        }
+
+        @Override
+        public double alwaysAccepted() {
+            return alwaysAccepted;
+        }
+
+        @Override
+        public double minLogRatio() {
+            return min;
+        }
+
+        @Override
+        public double maxLogRatio() {
+            return max;
+        }
+
+        @Override
+        public double meanAcceptance(double logLambda) {
+            try (NDArray d = finiteDelta.sub((float) logLambda);
+                 NDArray e = d.exp();
+                 NDArray a = e.minimum(1f);
+                 NDArray masked = a.mul(finiteMask);
+                 NDArray sum = masked.sum()) {
+                return (alwaysAccepted + sum.getFloat()) / n;
+            }
+        }
+
+        @Override
+        public double logSumExp() {
+            try (NDArray shifted = finiteDelta.sub((float) max);
+                 NDArray e = shifted.exp();
+                 NDArray masked = e.mul(finiteMask);
+                 NDArray sum = masked.sum()) {
+                return max + Math.log(sum.getFloat());
+            }
         }
     }
 }
