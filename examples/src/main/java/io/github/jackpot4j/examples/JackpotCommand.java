@@ -45,6 +45,8 @@ public final class JackpotCommand {
                 return Quickstart.run(rest, out, err);
             case "demo":
                 return io.github.jackpot4j.examples.demo.DecoupledDemo.run(rest, out, err);
+            case "sweep":
+                return io.github.jackpot4j.examples.demo.MismatchSweep.run(rest, out, err);
             case "weights":
                 return io.github.jackpot4j.examples.cli.WeightsCommand.run(rest, out, err);
             case "budget":
@@ -58,6 +60,7 @@ public final class JackpotCommand {
                 out.println("commands:");
                 out.println("  quickstart   compute the Jackpot loss of a small built-in batch and print it (default)");
                 out.println("  demo         train a policy on another model's rollouts: on-policy / off-policy / TIS / Jackpot");
+                out.println("  sweep        off-policy / TIS / Jackpot against a measured actor-policy gap, with 95% CIs");
                 out.println("  weights      score a batch saved from Python (.npz) and write weights, mask, loss, gradient");
                 out.println("  budget       print the lambda that gives a target mean acceptance on a batch (.npz)");
                 out.println("  calibrate    reproduce the paper's OBRS simulation: acceptance and KL vs mismatch");

@@ -43,6 +43,7 @@ public final class DecoupledDemo {
             "                    [--out DIR] [--lambda-distill X | --distill-controller] [--prompts P] [--group G]",
             "                    [--lr X] [--staleness S] [--epochs E] [--jackpot-lambda X] [--actor-hidden H]",
             "                    [--policy-hidden H] [--warmup-actor N] [--warmup-policy N] [--joint-baselines]",
+            "                    [--actor-temperature T]",
             "                    [--no-progress] [--markdown]",
             "Trains a small policy on the reverse-the-digits task. Scenario 'mismatch' (default): every rollout",
             "comes from a smaller actor model; methods on-policy (the policy samples its own rollouts: the",
@@ -65,6 +66,9 @@ public final class DecoupledDemo {
             "  --policy-hidden H      hidden units of each of the policy's two layers (default 64)",
             "  --warmup-actor N       supervised warm-up steps of the actor (default 60)",
             "  --warmup-policy N      supervised warm-up steps of the policy (default 15)",
+            "  --actor-temperature T  the actor samples from softmax(logits / T) and reports those log-probs, as an",
+            "                         inference engine at temperature T would; its own training stays at T = 1",
+            "                         (default 1; the knob of 'jackpot sweep')",
             "  --joint-baselines      off-policy, tis and no-clip also train the actor with the joint objective",
             "                         (actor PPO + lambda_distill * distillation), as jackpot does; default: frozen actor",
             "  --no-progress          no progress bar",
@@ -93,6 +97,9 @@ public final class DecoupledDemo {
         int actorHidden = 12;
         int policyHidden = 64;
         boolean jointBaselines;
+        double actorTemperature = 1.0;
+        /** No actor-rollout method trains the actor, jackpot included (set by 'jackpot sweep --frozen-actor'). */
+        boolean frozenActor;
         boolean gcPressure;
         boolean markdown;
     }
@@ -183,6 +190,7 @@ public final class DecoupledDemo {
                 case "--warmup-actor": o.warmupActor = count(argv, ++i, a); break;
                 case "--warmup-policy": o.warmupPolicy = count(argv, ++i, a); break;
                 case "--joint-baselines": o.jointBaselines = true; break;
+                case "--actor-temperature": o.actorTemperature = nonNegative(argv, ++i, a); break;
                 case "--gc-pressure": o.gcPressure = true; break; // hidden test hook, see TinyLm.pressure
                 case "--markdown": o.markdown = true; break;
                 default: throw new IllegalArgumentException("unknown argument '" + a + "'");
@@ -209,6 +217,12 @@ public final class DecoupledDemo {
         if (o.controller && (o.lambdaDistill < CONTROLLER_MIN || o.lambdaDistill > CONTROLLER_MAX)) {
             throw new IllegalArgumentException("--lambda-distill = " + o.lambdaDistill + " is the controller's starting"
                     + " weight with --distill-controller and must lie in [" + CONTROLLER_MIN + ", " + CONTROLLER_MAX + "]");
+        }
+        if (!(o.actorTemperature > 0)) {
+            throw new IllegalArgumentException("--actor-temperature = " + o.actorTemperature + " must be > 0");
+        }
+        if (o.actorTemperature != 1.0 && !o.scenario.equals("mismatch")) {
+            throw new IllegalArgumentException("--actor-temperature applies to the mismatch scenario only");
         }
         if (o.group < 2) {
             throw new IllegalArgumentException("--group must be >= 2 (GRPO compares samples of one prompt)");
@@ -287,8 +301,23 @@ public final class DecoupledDemo {
                 .lossAggMode(io.github.jackpot4j.core.LossAggMode.SEQ_MEAN_TOKEN_MEAN).build();
     }
 
+    /** Held while a run seeds the engine and initializes its models: the engine's random state is global. */
+    private static final Object INIT_LOCK = new Object();
+
+    /** One run; safe to call from several threads at once (the sweep runs seeds in parallel). */
     static List<Record> runOne(Options o, String method, long seed) {
-        TinyLm.seed(seed);
+        TinyLm policyModel;
+        TinyLm actorModel;
+        synchronized (INIT_LOCK) { // seed and initialize together, so a parallel run cannot draw in between
+            TinyLm.seed(seed);
+            policyModel = new TinyLm("policy", o.policyHidden, 2, o.lr);
+            try {
+                actorModel = new TinyLm("actor", o.actorHidden, 1, o.lr);
+            } catch (RuntimeException e) {
+                policyModel.close();
+                throw e;
+            }
+        }
         SplittableRandom rng = new SplittableRandom(seed * 1_000_003L);
         int batchSize = o.prompts * o.group;
         boolean stale = o.scenario.equals("stale");
@@ -300,8 +329,7 @@ public final class DecoupledDemo {
                 ? new DistillationController(CONTROLLER_TARGET_KL, o.lambdaDistill, CONTROLLER_MIN, CONTROLLER_MAX, 0.3, 0.5)
                 : null;
         DistillationController.State control = controller != null ? controller.initial() : null;
-        try (TinyLm policy = new TinyLm("policy", o.policyHidden, 2, o.lr);
-             TinyLm actor = new TinyLm("actor", o.actorHidden, 1, o.lr)) {
+        try (TinyLm policy = policyModel; TinyLm actor = actorModel) {
             // warm-up: both models learn a little of the task, the actor more than the policy, so the
             // actor's rollouts are useful but distributed differently (the paper's cheap rollout model)
             for (int i = 0; i < o.warmupActor; i++) {
@@ -331,13 +359,17 @@ public final class DecoupledDemo {
                     } else {
                         int[][] prompts = ReverseTask.prompts(batchSize, rng);
                         TinyLm generator = method.equals("on-policy") ? policy : actor;
-                        int[][] responses = generator.generate(prompts, rng);
-                        DemoStep.Batch b = DemoStep.batch(prompts, responses, o.group, generator, policy, o.k);
-                        double klPa = DemoStep.kl(policy, actor, b);
-                        double klAp = DemoStep.kl(actor, policy, b);
+                        // the actor samples at its temperature; the policy (on-policy) always at 1
+                        double temperature = generator == actor ? o.actorTemperature : 1.0;
+                        int[][] responses = generator.generate(prompts, rng, temperature);
+                        DemoStep.Batch b = DemoStep.batch(prompts, responses, o.group, generator, policy, o.k, temperature);
+                        // the actor's side of the KL is its sampling distribution (tempered when T != 1)
+                        double klPa = DemoStep.kl(policy, 1.0, actor, o.actorTemperature, b);
+                        double klAp = DemoStep.kl(actor, o.actorTemperature, policy, 1.0, b);
                         // jackpot trains the actor with the joint objective (MATH.md §8); with --joint-baselines the
                         // other actor-rollout methods do too, so only the policy's correction differs between them
-                        boolean joint = method.equals("jackpot") || (o.jointBaselines && !method.equals("on-policy"));
+                        boolean joint = !o.frozenActor
+                                && (method.equals("jackpot") || (o.jointBaselines && !method.equals("on-policy")));
                         double lambda = control != null ? control.weight() : o.lambdaDistill;
                         DemoStep.Stats st = null;
                         for (int e = 0; e < o.epochs; e++) { // the same rollouts and anchor, several updates (PPO epochs)

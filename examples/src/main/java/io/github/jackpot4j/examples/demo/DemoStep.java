@@ -27,6 +27,8 @@ final class DemoStep {
         long[] rolloutTopIds;      // [B,T,k]
         float[] rolloutTopLogProbs;
         float[] oldLogProbs;       // [B,T] policy before this update
+        float[] actorOldLogProbs;  // [B,T] the actor network's own log-probs (temperature 1) when it sampled at
+                                   // another temperature: the anchor of its PPO loss; null = the rollout log-probs
 
         int size() {
             return prompts.length;
@@ -52,6 +54,21 @@ final class DemoStep {
 
     /** Rewards, group advantages (groups of {@code group} samples per prompt) and the generating model's view. */
     static Batch batch(int[][] prompts, int[][] responses, int group, TinyLm generator, TinyLm policy, int k) {
+        return batch(prompts, responses, group, generator, policy, k, 1.0);
+    }
+
+    /**
+     * As {@link #batch(int[][], int[][], int, TinyLm, TinyLm, int)} for responses the generator sampled at
+     * {@code temperature}: the cached rollout log-probs and top-k are those of softmax(logits / temperature),
+     * what the engine sampled from; the generator's own (temperature 1) log-probs become the anchor of its
+     * PPO loss in the joint objective.
+     */
+    static Batch batch(int[][] prompts, int[][] responses, int group, TinyLm generator, TinyLm policy, int k,
+                       double temperature) {
+        boolean tempered = temperature != 1.0;
+        if (tempered && generator == policy) {
+            throw new IllegalArgumentException("a tempered batch needs a separate generator (the policy's anchor)");
+        }
         Batch b = new Batch();
         int n = prompts.length;
         int t = ReverseTask.LENGTH;
@@ -66,11 +83,16 @@ final class DemoStep {
         b.advantages = GroupAdvantages.perToken(GroupAdvantages.perSequence(b.rewards, groups, true), t, null);
         try (NDManager m = generator.manager().newSubManager()) {
             NDArray ids = tokenIds(m, responses);
-            NDArray gen = generator.logits(m, prompts, responses, false).logSoftmax(-1);
+            NDArray raw = generator.logits(m, prompts, responses, false);
+            // no gradient here; the divisor is engine-owned all the same (TinyLm's memory rule)
+            NDArray gen = (tempered ? raw.div(TinyLm.constant(m, temperature)) : raw).logSoftmax(-1);
             b.rolloutLogProbs = gen.gather(ids.expandDims(-1), -1).squeeze(-1).toFloatArray();
             var top = gen.topK(k, -1);
             b.rolloutTopLogProbs = top.get(0).toFloatArray();
             b.rolloutTopIds = top.get(1).toType(DataType.INT64, false).toLongArray();
+            if (tempered) {
+                b.actorOldLogProbs = raw.logSoftmax(-1).gather(ids.expandDims(-1), -1).squeeze(-1).toFloatArray();
+            }
         }
         b.oldLogProbs = policy == generator ? b.rolloutLogProbs.clone() : logProbs(policy, prompts, responses);
         return b;
@@ -99,7 +121,11 @@ final class DemoStep {
         Shape tok = new Shape(b.size(), ReverseTask.LENGTH);
         Shape lists = new Shape(b.size(), ReverseTask.LENGTH, k);
         // copies in engine-owned memory: the loss keeps views of these and autograd may save them
-        return RolloutBatch.builder()
+        RolloutBatch.Builder builder = RolloutBatch.builder();
+        if (b.actorOldLogProbs != null) {
+            builder.actorOldLogProbs(TinyLm.upload(m, b.actorOldLogProbs, tok));
+        }
+        return builder
                 .tokenIds(tokenIds(m, b.responses))
                 .oldLogProbs(TinyLm.upload(m, b.oldLogProbs, tok))
                 .advantages(TinyLm.upload(m, b.advantages, tok))
@@ -151,10 +177,20 @@ final class DemoStep {
 
     /** Mean over the batch's tokens of KL(a ‖ b) between two models' next-token distributions. */
     static double kl(TinyLm a, TinyLm bModel, Batch batch) {
+        return kl(a, 1.0, bModel, 1.0, batch);
+    }
+
+    /** As {@link #kl(TinyLm, TinyLm, Batch)} with each model's distribution at a sampling temperature. */
+    static double kl(TinyLm a, double temperatureA, TinyLm bModel, double temperatureB, Batch batch) {
         try (NDManager m = a.manager().newSubManager()) {
-            NDArray la = a.logits(m, batch.prompts, batch.responses, false).logSoftmax(-1);
-            NDArray lb = bModel.logits(m, batch.prompts, batch.responses, false).logSoftmax(-1);
+            NDArray la = tempered(m, a.logits(m, batch.prompts, batch.responses, false), temperatureA).logSoftmax(-1);
+            NDArray lb = tempered(m, bModel.logits(m, batch.prompts, batch.responses, false), temperatureB)
+                    .logSoftmax(-1);
             return la.exp().mul(la.sub(lb)).sum(new int[] {-1}).mean().getFloat();
         }
+    }
+
+    private static NDArray tempered(NDManager m, NDArray logits, double temperature) {
+        return temperature == 1.0 ? logits : logits.div(TinyLm.constant(m, temperature));
     }
 }

@@ -127,31 +127,43 @@ public final class TinyLm implements AutoCloseable {
 
     /** Samples a response per prompt, token by token, with host-side seeded draws. */
     int[][] generate(int[][] prompts, SplittableRandom rng) {
+        return generate(prompts, rng, 1.0);
+    }
+
+    /**
+     * Samples at a temperature: each token from softmax(logits / {@code temperature}), as an inference
+     * engine configured with that temperature would (the sweep's knob of the actor-policy gap).
+     */
+    int[][] generate(int[][] prompts, SplittableRandom rng, double temperature) {
+        if (!(temperature > 0) || Double.isInfinite(temperature)) {
+            throw new IllegalArgumentException("temperature = " + temperature + " must be finite and > 0");
+        }
         int b = prompts.length;
         int[][] responses = new int[b][ReverseTask.LENGTH];
         try (NDManager m = manager().newSubManager()) {
             for (int i = 0; i < ReverseTask.LENGTH; i++) {
                 float[] logits = logits(m, prompts, responses, false).get(":, " + i + ", :").toFloatArray();
                 for (int s = 0; s < b; s++) {
-                    responses[s][i] = sample(logits, s * ReverseTask.VOCAB, rng);
+                    responses[s][i] = sample(logits, s * ReverseTask.VOCAB, rng, temperature);
                 }
             }
         }
         return responses;
     }
 
-    private static int sample(float[] logits, int from, SplittableRandom rng) {
+    private static int sample(float[] logits, int from, SplittableRandom rng, double temperature) {
+        // at temperature 1 the same arithmetic as before the knob existed (x / 1.0 == x exactly)
         double max = Double.NEGATIVE_INFINITY;
         for (int x = 0; x < ReverseTask.VOCAB; x++) {
             max = Math.max(max, logits[from + x]);
         }
         double sum = 0;
         for (int x = 0; x < ReverseTask.VOCAB; x++) {
-            sum += Math.exp(logits[from + x] - max);
+            sum += Math.exp((logits[from + x] - max) / temperature);
         }
         double u = rng.nextDouble() * sum;
         for (int x = 0; x < ReverseTask.VOCAB; x++) {
-            u -= Math.exp(logits[from + x] - max);
+            u -= Math.exp((logits[from + x] - max) / temperature);
             if (u < 0) {
                 return x;
             }

@@ -1,5 +1,6 @@
 package io.github.jackpot4j.examples.demo;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -114,6 +115,48 @@ class DemoTest {
     }
 
     @Test
+    void aTemperedBatchCachesTheTemperedDistributionAndAnchorsTheActorAtTemperatureOne() {
+        // the actor samples from softmax(z / T): the cached rollout log-probs and top-k are of that distribution
+        // (what the engine sampled from), the actor's own log-probs at T = 1 are the anchor of its PPO loss
+        TinyLm.seed(9);
+        try (TinyLm policy = new TinyLm("policy", 8, 1, 0.01); TinyLm actor = new TinyLm("actor", 6, 1, 0.01)) {
+            SplittableRandom rng = new SplittableRandom(9);
+            int[][] prompts = ReverseTask.prompts(4, rng);
+            int[][] responses = actor.generate(prompts, rng, 2.0);
+            int k = 3;
+            DemoStep.Batch plain = DemoStep.batch(prompts, responses, 2, actor, policy, k);
+            DemoStep.Batch hot = DemoStep.batch(prompts, responses, 2, actor, policy, k, 2.0);
+            assertEquals(null, plain.actorOldLogProbs);
+            try (NDManager m = actor.manager().newSubManager()) {
+                float[] z = actor.logits(m, prompts, responses, false).toFloatArray();
+                int v = ReverseTask.VOCAB;
+                for (int row = 0; row < prompts.length * ReverseTask.LENGTH; row++) {
+                    int token = responses[row / ReverseTask.LENGTH][row % ReverseTask.LENGTH];
+                    double max = Double.NEGATIVE_INFINITY;
+                    for (int x = 0; x < v; x++) {
+                        max = Math.max(max, z[row * v + x]);
+                    }
+                    double sumHot = 0;
+                    double sum = 0;
+                    for (int x = 0; x < v; x++) {
+                        sumHot += Math.exp((z[row * v + x] - max) / 2.0);
+                        sum += Math.exp(z[row * v + x] - max);
+                    }
+                    double hotLogProb = (z[row * v + token] - max) / 2.0 - Math.log(sumHot);
+                    double logProb = z[row * v + token] - max - Math.log(sum);
+                    assertEquals(hotLogProb, hot.rolloutLogProbs[row], 1e-5, "tempered rollout log-prob " + row);
+                    assertEquals(logProb, hot.actorOldLogProbs[row], 1e-5, "actor anchor " + row);
+                    assertEquals(logProb, plain.rolloutLogProbs[row], 1e-5, "T = 1 rollout log-prob " + row);
+                    assertTrue(hot.rolloutTopLogProbs[row * k] <= plain.rolloutTopLogProbs[row * k] + 1e-6,
+                            "a hotter distribution has a lower top probability");
+                }
+            }
+            assertArrayEquals(plain.oldLogProbs, hot.oldLogProbs, 0f); // the policy's anchor is untouched
+            assertTrue(DemoStep.kl(actor, 2.0, policy, 1.0, hot) >= 0);
+        }
+    }
+
+    @Test
     void everyMethodRunsTwoStepsAndWritesItsCsv() throws IOException {
         for (String scenario : new String[] {"mismatch", "stale"}) {
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -183,7 +226,8 @@ class DemoTest {
         for (String[] bad : new String[][] {{"demo", "--steps", "0"}, {"demo", "--methods", "magic"},
                 {"demo", "--scenario", "weird"}, {"demo", "--frobnicate"}, {"demo", "--lr", "abc"},
                 {"demo", "--jackpot-lambda", "0"}, {"demo", "--seed", "1.5"}, {"demo", "--actor-hidden", "0"},
-                {"demo", "--distill-controller", "--lambda-distill", "0"}, {"demo", "--warmup-actor", "-1"}}) {
+                {"demo", "--distill-controller", "--lambda-distill", "0"}, {"demo", "--warmup-actor", "-1"},
+                {"demo", "--actor-temperature", "0"}, {"demo", "--scenario", "stale", "--actor-temperature", "2"}}) {
             ByteArrayOutputStream err = new ByteArrayOutputStream();
             int status = JackpotCommand.run(bad, new PrintStream(new ByteArrayOutputStream()),
                     new PrintStream(err, true, StandardCharsets.UTF_8));
