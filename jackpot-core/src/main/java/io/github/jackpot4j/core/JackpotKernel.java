@@ -268,37 +268,29 @@ final class JackpotKernel {
             maxWeight = Math.max(maxWeight, rows[r + RowStats.MAX_WEIGHT]);
             minWeight = Math.min(minWeight, rows[r + RowStats.MIN_WEIGHT]);
         }
-        double valid = s[RowStats.VALID];
-        double[] m = out.metrics;
         out.loss = s[RowStats.LOSS];
         out.kappa = kappa;
         out.statistics = scope;
-        m[JackpotMetric.ACCEPTANCE_RATE.ordinal()] = mean(s[RowStats.ACCEPTED], valid);
-        m[JackpotMetric.EXPECTED_ACCEPTANCE.ordinal()] = mean(s[RowStats.SUM_ACCEPTANCE], valid);
-        m[JackpotMetric.Z_APPROX_MEAN.ordinal()] = mean(s[RowStats.SUM_Z_APPROX], valid);
-        m[JackpotMetric.KAPPA.ordinal()] = kappa;
-        m[JackpotMetric.LAMBDA.ordinal()] = lambda;
-        double accepted = s[RowStats.ACCEPTED];
-        m[JackpotMetric.WEIGHT_MEAN.ordinal()] = mean(s[RowStats.ACCEPTED_WEIGHT], accepted);
-        m[JackpotMetric.WEIGHT_MAX.ordinal()] = accepted > 0 ? maxWeight : 0.0;
-        m[JackpotMetric.WEIGHT_MIN.ordinal()] = accepted > 0 ? minWeight : 0.0;
-        m[JackpotMetric.OBRS_CLIP_FRAC.ordinal()] = mean(s[RowStats.OBRS_CLIPPED], valid);
-        m[JackpotMetric.RESIDUAL_CLIP_FRAC.ordinal()] = mean(s[RowStats.RESIDUAL_CLIPPED], valid);
-        m[JackpotMetric.UNION_SIZE_MEAN.ordinal()] = mean(s[RowStats.UNION_SIZE], valid);
-        m[JackpotMetric.ROLLOUT_MASS.ordinal()] = mean(s[RowStats.ROLLOUT_MASS], valid);
-        m[JackpotMetric.TARGET_MASS.ordinal()] = mean(s[RowStats.TARGET_MASS], valid);
-        m[JackpotMetric.KL_K1.ordinal()] = mean(s[RowStats.KL_K1], valid);
-        m[JackpotMetric.KL_K3.ordinal()] = mean(s[RowStats.KL_K3], valid);
-        double acceptedWeightSq = s[RowStats.ACCEPTED_WEIGHT_SQ];
-        m[JackpotMetric.ESS.ordinal()] = acceptedWeightSq > 0
-                ? s[RowStats.ACCEPTED_WEIGHT] * s[RowStats.ACCEPTED_WEIGHT] / (s[RowStats.ACCEPTED] * acceptedWeightSq)
-                : 0.0;
-        m[JackpotMetric.PG_CLIPFRAC.ordinal()] = mean(s[RowStats.PG_CLIPPED], valid);
-        m[JackpotMetric.PG_CLIPFRAC_LOWER.ordinal()] = mean(s[RowStats.PG_CLIPPED_LOWER], valid);
-        m[JackpotMetric.PPO_KL.ordinal()] = mean(s[RowStats.PPO_KL], valid);
+        double[] sums = MetricSums.newSums();
+        sums[MetricSums.Sum.VALID.ordinal()] = s[RowStats.VALID];
+        sums[MetricSums.Sum.ACCEPTED.ordinal()] = s[RowStats.ACCEPTED];
+        sums[MetricSums.Sum.ACCEPTANCE.ordinal()] = s[RowStats.SUM_ACCEPTANCE];
+        sums[MetricSums.Sum.Z_APPROX.ordinal()] = s[RowStats.SUM_Z_APPROX];
+        sums[MetricSums.Sum.UNION_SIZE.ordinal()] = s[RowStats.UNION_SIZE];
+        sums[MetricSums.Sum.ROLLOUT_MASS.ordinal()] = s[RowStats.ROLLOUT_MASS];
+        sums[MetricSums.Sum.TARGET_MASS.ordinal()] = s[RowStats.TARGET_MASS];
+        sums[MetricSums.Sum.KL_K1.ordinal()] = s[RowStats.KL_K1];
+        sums[MetricSums.Sum.KL_K3.ordinal()] = s[RowStats.KL_K3];
+        sums[MetricSums.Sum.OBRS_CLIPPED.ordinal()] = s[RowStats.OBRS_CLIPPED];
+        sums[MetricSums.Sum.RESIDUAL_CLIPPED.ordinal()] = s[RowStats.RESIDUAL_CLIPPED];
+        sums[MetricSums.Sum.ACCEPTED_WEIGHT.ordinal()] = s[RowStats.ACCEPTED_WEIGHT];
+        sums[MetricSums.Sum.ACCEPTED_WEIGHT_SQ.ordinal()] = s[RowStats.ACCEPTED_WEIGHT_SQ];
+        sums[MetricSums.Sum.MAX_ACCEPTED_WEIGHT.ordinal()] = maxWeight;
+        sums[MetricSums.Sum.MIN_ACCEPTED_WEIGHT.ordinal()] = minWeight;
+        sums[MetricSums.Sum.PG_CLIPPED.ordinal()] = s[RowStats.PG_CLIPPED];
+        sums[MetricSums.Sum.PG_CLIPPED_LOWER.ordinal()] = s[RowStats.PG_CLIPPED_LOWER];
+        sums[MetricSums.Sum.PPO_KL.ordinal()] = s[RowStats.PPO_KL];
+        MetricSums.assemble(sums, kappa, lambda, out.metrics);
     }
 
-    private static double mean(double sum, double count) {
-        return count > 0 ? sum / count : 0.0;
-    }
 }

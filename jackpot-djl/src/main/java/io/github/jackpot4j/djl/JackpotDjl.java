@@ -9,7 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import io.github.jackpot4j.core.AcceptanceEstimate;
 import io.github.jackpot4j.core.BatchStatistics;
 import io.github.jackpot4j.core.JackpotConfig;
-import io.github.jackpot4j.core.JackpotMetric;
+import io.github.jackpot4j.core.MetricSums;
 import io.github.jackpot4j.core.MissingRolloutProb;
 import io.github.jackpot4j.core.RejectionUniforms;
 import io.github.jackpot4j.core.ResidualCorrection;
@@ -18,7 +18,6 @@ import io.github.jackpot4j.core.Target;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -394,45 +393,26 @@ public final class JackpotDjl {
                                                NDArray obrsClipped, NDArray residualClipped, NDArray unionSize,
                                                NDArray rolloutMass, NDArray targetMass, NDArray targetOverRollout,
                                                NDList objective, NDArray oldOverNew, BatchStatistics local) {
-        double n = local.validTokens();
         // the weight metrics describe the weights that act: over accepted tokens, like the ESS (§10)
         NDArray rejected = accept.eq(0f);
         NDArray maxWeight = DjlEdges.max(NDArrays.where(rejected, weights.zerosLike().sub(Float.MAX_VALUE), weights));
         NDArray minWeight = DjlEdges.min(NDArrays.where(rejected, weights.zerosLike().add(Float.MAX_VALUE), weights));
         NDArray accepted = accept.mul(weights);
+        // the device sums in MetricSums.Sum order (VALID and ACCEPTED come from the statistics)
         NDList sums = new NDList(
-                acceptance.mul(valid).sum(), zApprox.sum(), weights.sum(), maxWeight, minWeight,
-                obrsClipped.mul(valid).sum(), residualClipped.sum(), unionSize.mul(valid).sum(),
-                rolloutMass.mul(valid).sum(), targetMass.mul(valid).sum(), targetOverRollout.neg().mul(valid).sum(),
-                DjlMath.k3(targetOverRollout).mul(valid).sum(), accepted.sum(), accepted.mul(weights).sum(),
+                acceptance.mul(valid).sum(), zApprox.sum(), unionSize.mul(valid).sum(), rolloutMass.mul(valid).sum(),
+                targetMass.mul(valid).sum(), targetOverRollout.neg().mul(valid).sum(),
+                DjlMath.k3(targetOverRollout).mul(valid).sum(), obrsClipped.mul(valid).sum(), residualClipped.sum(),
+                accepted.sum(), accepted.mul(weights).sum(), maxWeight, minWeight,
                 objective.get(1).mul(valid).sum(), objective.get(2).mul(valid).sum(), oldOverNew.mul(valid).sum());
         float[] v = NDArrays.stack(sums).toFloatArray();
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put(JackpotMetric.ACCEPTANCE_RATE.key(), mean(local.acceptedTokens(), n));
-        m.put(JackpotMetric.EXPECTED_ACCEPTANCE.key(), mean(v[0], n));
-        m.put(JackpotMetric.Z_APPROX_MEAN.key(), mean(v[1], n));
-        m.put(JackpotMetric.KAPPA.key(), kappa);
-        m.put(JackpotMetric.LAMBDA.key(), lambda);
-        double acceptedTokens = local.acceptedTokens();
-        m.put(JackpotMetric.WEIGHT_MEAN.key(), mean(v[12], acceptedTokens));
-        m.put(JackpotMetric.WEIGHT_MAX.key(), acceptedTokens > 0 ? (double) v[3] : 0.0);
-        m.put(JackpotMetric.WEIGHT_MIN.key(), acceptedTokens > 0 ? (double) v[4] : 0.0);
-        m.put(JackpotMetric.OBRS_CLIP_FRAC.key(), mean(v[5], n));
-        m.put(JackpotMetric.RESIDUAL_CLIP_FRAC.key(), mean(v[6], n));
-        m.put(JackpotMetric.UNION_SIZE_MEAN.key(), mean(v[7], n));
-        m.put(JackpotMetric.ROLLOUT_MASS.key(), mean(v[8], n));
-        m.put(JackpotMetric.TARGET_MASS.key(), mean(v[9], n));
-        m.put(JackpotMetric.KL_K1.key(), mean(v[10], n));
-        m.put(JackpotMetric.KL_K3.key(), mean(v[11], n));
-        m.put(JackpotMetric.ESS.key(), v[13] > 0 ? (double) v[12] * v[12] / (local.acceptedTokens() * v[13]) : 0.0);
-        m.put(JackpotMetric.PG_CLIPFRAC.key(), mean(v[14], n));
-        m.put(JackpotMetric.PG_CLIPFRAC_LOWER.key(), mean(v[15], n));
-        m.put(JackpotMetric.PPO_KL.key(), mean(v[16], n));
-        return Collections.unmodifiableMap(m);
-    }
-
-    private static double mean(double sum, double n) {
-        return n > 0 ? sum / n : 0.0;
+        double[] s = MetricSums.newSums();
+        s[MetricSums.Sum.VALID.ordinal()] = local.validTokens();
+        s[MetricSums.Sum.ACCEPTED.ordinal()] = local.acceptedTokens();
+        for (int i = 0; i < v.length; i++) {
+            s[MetricSums.Sum.ACCEPTANCE.ordinal() + i] = v[i];
+        }
+        return MetricSums.assembleMap(s, kappa, lambda); // the one §10 formula set, shared with the core
     }
 
     /**
