@@ -258,6 +258,15 @@ public final class BatchStatistics {
         return validTokens == 0 || !(sumZApprox >= validTokens * Double.MIN_NORMAL);
     }
 
+    /**
+     * The κ a batch of {@code config} is corrected with (MATH.md §5): {@link #kappa(AcceptanceEstimate)}
+     * with the configured estimate on the Jackpot path with {@code jackpot_bias_correction}, else 1.
+     * Every backend applies κ by this one rule.
+     */
+    public double kappaFor(JackpotConfig config) {
+        return config.useJackpot() && config.biasCorrection() ? kappa(config.acceptanceEstimate()) : 1.0;
+    }
+
     /** κ = ᾱ̂ / mean Zapprox with the chosen estimate of ᾱ̂; 1 when {@link #kappaFallback()}. */
     public double kappa(AcceptanceEstimate estimate) {
         if (kappaFallback()) {

@@ -130,8 +130,7 @@ final class JackpotKernel {
 
     /** Fixes κ and the loss denominators from the statistics in scope (MATH.md §5, §7). */
     void useStatistics(BatchStatistics statistics) {
-        kappa = useJackpot && config.biasCorrection() && computeNormalizer
-                ? statistics.kappa(config.acceptanceEstimate()) : 1.0;
+        kappa = computeNormalizer ? statistics.kappaFor(config) : 1.0;
         acceptedTokens = statistics.acceptedTokens();
         sequences = statistics.sequences();
     }

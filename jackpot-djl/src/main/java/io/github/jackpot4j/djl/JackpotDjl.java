@@ -6,7 +6,6 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
-import io.github.jackpot4j.core.AcceptanceEstimate;
 import io.github.jackpot4j.core.BatchStatistics;
 import io.github.jackpot4j.core.JackpotConfig;
 import io.github.jackpot4j.core.MetricSums;
@@ -342,10 +341,7 @@ public final class JackpotDjl {
             global.checkApplies(config, step, rollout.sequenceOffset, tokens.get(0));
         }
         BatchStatistics scope = global != null ? global : local;
-        double kappa = useJackpot && config.biasCorrection()
-                ? scope.kappa(config.acceptanceEstimate() == AcceptanceEstimate.SAMPLED
-                        ? AcceptanceEstimate.SAMPLED : AcceptanceEstimate.EXPECTED)
-                : 1.0;
+        double kappa = scope.kappaFor(config);
 
         // §6 weights (stop-gradient)
         kappa = DjlEdges.floatFactor(kappa); // κ beyond float32 (Σ Zapprox underflowing) would make ∞ · 0 = NaN
