@@ -41,11 +41,15 @@ public final class FloatView {
 
     /** A view of the whole array (from index 0) with the given shape. */
     public static FloatView of(float[] data, int... shape) {
-        return of(data, 0, shape);
+        return at(data, 0, shape);
     }
 
-    /** A view of {@code data} starting at {@code offset}; the shape is an explicit {@code int[]} (so that {@code of(data, 2, 3)} can only mean shape [2,3]). */
-    public static FloatView of(float[] data, int offset, int[] shape) {
+    /**
+     * A view of {@code data} starting at element {@code offset} — a micro-batch's rows, say:
+     * {@code FloatView.at(logProbs, firstRow * T, rows, T)}. A separate name, so that an offset can
+     * never be read as a dimension ({@code of(data, 2, 3)} is always the shape [2, 3]).
+     */
+    public static FloatView at(float[] data, int offset, int... shape) {
         if (data == null) {
             throw new IllegalArgumentException("data is null");
         }
@@ -53,7 +57,7 @@ public final class FloatView {
     }
 
     /** A view of a buffer (heap or direct) starting at absolute index {@code offset}; the shape is an explicit {@code int[]}. */
-    public static FloatView of(FloatBuffer data, int offset, int[] shape) {
+    public static FloatView at(FloatBuffer data, int offset, int... shape) {
         if (data == null) {
             throw new IllegalArgumentException("data is null");
         }
@@ -62,7 +66,7 @@ public final class FloatView {
 
     /** A view of a buffer starting at index 0. */
     public static FloatView of(FloatBuffer data, int... shape) {
-        return of(data, 0, shape);
+        return at(data, 0, shape);
     }
 
     /**

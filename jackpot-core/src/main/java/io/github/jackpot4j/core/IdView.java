@@ -67,36 +67,46 @@ public final class IdView {
 
     /** A view of the whole array with the given shape. */
     public static IdView of(int[] data, int... shape) {
-        return of(data, 0, shape);
+        return at(data, 0, shape);
     }
 
-    /** A view of {@code data} starting at {@code offset}; the shape is an explicit {@code int[]} (so that {@code of(data, 2, 3)} can only mean shape [2,3]). */
-    public static IdView of(int[] data, int offset, int[] shape) {
+    /** A view of {@code data} starting at {@code offset}; the shape is an explicit {@code int[]} (so that {@code of(data, 2, 3)} is always the shape [2,3]). */
+    public static IdView at(int[] data, int offset, int... shape) {
         requireNonNull(data);
         return new IdView(data, null, null, null, offset, shape);
     }
 
     /** A view of the whole array with the given shape. */
     public static IdView of(long[] data, int... shape) {
-        return of(data, 0, shape);
+        return at(data, 0, shape);
     }
 
-    /** A view of {@code data} starting at {@code offset}; the shape is an explicit {@code int[]} (so that {@code of(data, 2, 3)} can only mean shape [2,3]). */
-    public static IdView of(long[] data, int offset, int[] shape) {
+    /** A view of {@code data} starting at {@code offset}; the shape is an explicit {@code int[]} (so that {@code of(data, 2, 3)} is always the shape [2,3]). */
+    public static IdView at(long[] data, int offset, int... shape) {
         requireNonNull(data);
         return new IdView(null, data, null, null, offset, shape);
     }
 
     /** A view of a buffer starting at absolute index {@code offset}; the shape is an explicit {@code int[]}. */
-    public static IdView of(IntBuffer data, int offset, int[] shape) {
+    public static IdView at(IntBuffer data, int offset, int... shape) {
         requireNonNull(data);
         return new IdView(null, null, data, null, offset, shape);
     }
 
     /** A view of a buffer starting at absolute index {@code offset}; the shape is an explicit {@code int[]}. */
-    public static IdView of(LongBuffer data, int offset, int[] shape) {
+    public static IdView at(LongBuffer data, int offset, int... shape) {
         requireNonNull(data);
         return new IdView(null, null, null, data, offset, shape);
+    }
+
+    /** A view of a whole int buffer (from absolute index 0) with the given shape. */
+    public static IdView of(IntBuffer data, int... shape) {
+        return at(data, 0, shape);
+    }
+
+    /** A view of a whole long buffer (from absolute index 0) with the given shape. */
+    public static IdView of(LongBuffer data, int... shape) {
+        return at(data, 0, shape);
     }
 
     private static void requireNonNull(Object data) {

@@ -1,5 +1,6 @@
 package io.github.jackpot4j.core;
 
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -7,26 +8,26 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * Every option of the Jackpot loss (MATH.md §11), immutable and validated when built. Build it in
- * code with {@link #builder()}, or carry a verl YAML over with {@link #fromMap(Map)} /
+ * code with {@link #builder()} or a preset ({@link #ppo()}, {@link #tis()}, {@link #noClip()},
+ * {@link #jackpot()}), or carry a verl YAML over with {@link #fromMap(Map)} /
  * {@link #fromProperties(Properties)} using exactly verl's snake_case keys ({@code jackpot_lambda},
- * {@code loss_agg_mode}, ...). {@link #toMap()} gives the same keys back with every default spelled
- * out, so a run can be reproduced from its log. Unknown keys and out-of-range values are
+ * {@code loss_agg_mode}, ...); {@link #fromSection(Map, Consumer)} picks the Jackpot keys out of a
+ * whole verl {@code actor:} section. {@link #toMap()} gives the same keys back with every default
+ * spelled out, so a run can be reproduced from its log. Unknown keys and out-of-range values are
  * {@link IllegalArgumentException}s that name the key.
  *
- * <p>The full key table with defaults is in {@code docs/config.md}.
+ * <p>Each key is declared once, in {@link Key}: its name, builder method, default, parser, rule and
+ * documentation. {@link #KEYS}, {@link #toMap()}, {@link #fromMap(Map)}, the suggestions for
+ * misspelled keys, the validation and the table of {@code docs/config.md} (checked by a test) all
+ * derive from that declaration.
  */
 public final class JackpotConfig {
-    /** The configuration keys, in the order of MATH.md §11. */
-    public static final List<String> KEYS = List.of(
-            "use_jackpot", "jackpot_log_probs_to_keep", "jackpot_lambda", "jackpot_clip_ratio",
-            "jackpot_use_latest_logits", "jackpot_use_topk_renorm", "jackpot_mask_only", "jackpot_target",
-            "jackpot_bias_correction", "jackpot_acceptance_estimate", "jackpot_missing_rollout_prob",
-            "jackpot_target_acceptance", "jackpot_seed", "rollout_is", "rollout_is_threshold", "clip_ratio",
-            "clip_ratio_low", "clip_ratio_high", "clip_ratio_c", "ppo_clip", "loss_agg_mode", "loss_scale_factor");
-
     /**
      * The smallest {@code jackpot_lambda} accepted, and the floor of the budget solver's λ (MATH.md §9).
      * λ ∈ [1e-30, 1e30] is the range of likelihood-ratio thresholds e^±69: far beyond any useful budget
@@ -55,59 +56,180 @@ public final class JackpotConfig {
      */
     public static final double MIN_LOSS_SCALE_FACTOR = 1e-6;
 
-    private static final JackpotConfig DEFAULTS = builder().build();
+    /**
+     * The configuration keys of MATH.md §11, each declared once: name, builder method, default,
+     * parser, validation rule and the documentation of {@code docs/config.md}'s table.
+     */
+    enum Key {
+        USE_JACKPOT("use_jackpot", "useJackpot", true, Parse::bool, null,
+                "`true`", "boolean", "OBRS path (§3-§6); `false` = baselines (§6)"),
+        TOP_K("jackpot_log_probs_to_keep", "topK", 20, Parse::integer,
+                v -> (int) v >= 1 ? ((int) v <= MAX_TOP_K ? null : "must be <= " + MAX_TOP_K + " (2^20)") : "must be >= 1",
+                "`20`", "integer in [1, 2^20]", "k of the top-k lists; must equal the batch's k"),
+        LAMBDA("jackpot_lambda", "lambda", 1.0, Parse::number,
+                v -> (double) v > 0 && !Double.isInfinite((double) v)
+                        ? ((double) v >= MIN_LAMBDA && (double) v <= MAX_LAMBDA ? null
+                                : "must be in [" + MIN_LAMBDA + ", " + MAX_LAMBDA + "]")
+                        : "must be > 0 and finite",
+                "`1.0`", "[1e-30, 1e30]", "OBRS budget λ (§3)"),
+        WEIGHT_CLIP("jackpot_clip_ratio", "weightClip", 3.0, Parse::number,
+                v -> (double) v > 0 && !Double.isInfinite((double) v)
+                        ? ((double) v >= Double.MIN_NORMAL && (double) v <= MAX_CLIP_RATIO ? null
+                                : "must be a normal double <= " + MAX_CLIP_RATIO)
+                        : "must be > 0 and finite",
+                "`3.0`", "normal double in (0, 1e29]", "c1, cap on the OBRS weight (§6)"),
+        USE_LATEST_LOGITS("jackpot_use_latest_logits", "useLatestLogits", true, Parse::bool, null,
+                "`true`", "boolean", "use the rollout log-probs at the target top-k when given (§4)"),
+        USE_TOPK_RENORM("jackpot_use_topk_renorm", "useTopkRenorm", false, Parse::bool, null,
+                "`false`", "boolean", "renormalize q, p over the union (§4)"),
+        MASK_ONLY("jackpot_mask_only", "maskOnly", false, Parse::bool, null,
+                "`false`", "boolean", "reject but do not reweight: w = 1 (§6)"),
+        TARGET("jackpot_target", "target", Target.LATEST, v -> Parse.choice(v, Target.values(), Target::key), null,
+                "`latest`", "`latest` \\| `reference`", "target distribution (§2)"),
+        BIAS_CORRECTION("jackpot_bias_correction", "biasCorrection", true, Parse::bool, null,
+                "`true`", "boolean", "scale Zapprox by κ (§5)"),
+        ACCEPTANCE_ESTIMATE("jackpot_acceptance_estimate", "acceptanceEstimate", AcceptanceEstimate.SAMPLED,
+                v -> Parse.choice(v, AcceptanceEstimate.values(), AcceptanceEstimate::key), null,
+                "`sampled`", "`sampled` \\| `expected`", "estimate of ᾱ̂ in κ (§5)"),
+        MISSING_ROLLOUT_PROB("jackpot_missing_rollout_prob", "missingRolloutProb", MissingRolloutProb.ZERO,
+                v -> Parse.choice(v, MissingRolloutProb.values(), MissingRolloutProb::key), null,
+                "`zero`", "`zero` \\| `bound`", "unknown q in the union (§4)"),
+        TARGET_ACCEPTANCE("jackpot_target_acceptance", "targetAcceptance", null, Parse::optionalNumber,
+                v -> (double) v > 0 && (double) v <= 1 ? null : "must be in (0, 1]",
+                "unset", "(0, 1] or null",
+                "budget mode: solve λ for this mean acceptance (§9); overrides `jackpot_lambda`"),
+        SEED("jackpot_seed", "seed", 0L, Parse::longValue, null,
+                "`0`", "64-bit integer", "seed of the counter-based u_t (§3); the draws are also keyed by each"
+                        + " batch's step (`JackpotBatch.Builder.step`), so one seed serves a whole run"),
+        ROLLOUT_IS("rollout_is", "rolloutIs", RolloutIs.TOKEN, Parse::rolloutIs, null, "`token`", "`token` \\| `none`", "residual correction F on/off (§6)"),
+        ROLLOUT_IS_THRESHOLD("rollout_is_threshold", "rolloutIsThreshold", ResidualCorrection.truncate(2.0),
+                Parse::threshold, Parse::thresholdRule, "`2.0`",
+                "C > 0 (≥ 1 from a map), `inf`, `\"LO_HI\"` or `[LO, HI]` with 0 ≤ LO < HI < ∞",
+                "TRUNCATE min(x, C) or ICEPOP [LO, HI] (§6)"),
+        CLIP_RATIO("clip_ratio", "clipRatio", 0.2, Parse::number,
+                v -> (double) v >= 0 && (double) v < 1 ? null : "must be in [0, 1)",
+                "`0.2`", "[0, 1)", "ε, default of both clip bounds (§7)"),
+        CLIP_RATIO_LOW("clip_ratio_low", "clipRatioLow", null, Parse::optionalNumber,
+                v -> (double) v >= 0 && (double) v < 1 ? null : "must be in [0, 1)",
+                "unset (= `clip_ratio`)", "[0, 1)", "ε_low (§7)"),
+        CLIP_RATIO_HIGH("clip_ratio_high", "clipRatioHigh", null, Parse::optionalNumber,
+                v -> (double) v >= 0 && !Double.isInfinite((double) v) ? null : "must be >= 0 and finite",
+                "unset (= `clip_ratio`)", "finite ≥ 0", "ε_high (§7)"),
+        DUAL_CLIP("clip_ratio_c", "dualClip", 3.0, Parse::number,
+                v -> (double) v > 1 && !Double.isInfinite((double) v) ? null : "must be > 1 and finite",
+                "`3.0`", "finite > 1", "dual-clip bound c_dual (§7)"),
+        PPO_CLIP("ppo_clip", "ppoClip", true, Parse::bool, null,
+                "`true`", "boolean", "`false` = no-clip objective −Â r (§7)"),
+        LOSS_AGG_MODE("loss_agg_mode", "lossAggMode", LossAggMode.TOKEN_MEAN,
+                v -> Parse.choice(v, LossAggMode.values(), LossAggMode::key), null, "`token-mean`",
+                "`token-mean`, `token-sum`, `seq-mean-token-sum`, `seq-mean-token-mean`, `seq-mean-token-sum-norm`",
+                "aggregation (§7)"),
+        LOSS_SCALE_FACTOR("loss_scale_factor", "lossScaleFactor", null, Parse::optionalNumber,
+                v -> (double) v > 0 && !Double.isInfinite((double) v)
+                        ? ((double) v >= MIN_LOSS_SCALE_FACTOR ? null : "must be >= " + MIN_LOSS_SCALE_FACTOR)
+                        : "must be > 0 and finite",
+                "unset (= T)", "finite ≥ 1e-6 or null", "divisor of `seq-mean-token-sum-norm` (§7)");
 
-    private final boolean useJackpot;
-    private final int topK;
-    private final double lambda;
-    private final double weightClip;
-    private final boolean useLatestLogits;
-    private final boolean useTopkRenorm;
-    private final boolean maskOnly;
-    private final Target target;
-    private final boolean biasCorrection;
-    private final AcceptanceEstimate acceptanceEstimate;
-    private final MissingRolloutProb missingRolloutProb;
-    private final Double targetAcceptance;
-    private final long seed;
-    private final boolean rolloutIsToken;
-    private final ResidualCorrection rolloutIsThreshold;
-    private final double clipRatio;
-    private final Double clipRatioLow;
-    private final Double clipRatioHigh;
-    private final double dualClip;
-    private final boolean ppoClip;
-    private final LossAggMode lossAggMode;
-    private final Double lossScaleFactor;
+        final String key;
+        final String builderMethod;
+        final Object defaultValue;
+        final Function<Object, Object> parser;
+        final Function<Object, String> rule;
+        final String docDefault;
+        final String docLegal;
+        final String docMeaning;
 
-    private JackpotConfig(Builder b) {
-        useJackpot = b.useJackpot;
-        topK = b.topK;
-        lambda = b.lambda;
-        weightClip = b.weightClip;
-        useLatestLogits = b.useLatestLogits;
-        useTopkRenorm = b.useTopkRenorm;
-        maskOnly = b.maskOnly;
-        target = b.target;
-        biasCorrection = b.biasCorrection;
-        acceptanceEstimate = b.acceptanceEstimate;
-        missingRolloutProb = b.missingRolloutProb;
-        targetAcceptance = b.targetAcceptance;
-        seed = b.seed;
-        rolloutIsToken = b.rolloutIsToken;
-        rolloutIsThreshold = b.rolloutIsThreshold;
-        clipRatio = b.clipRatio;
-        clipRatioLow = b.clipRatioLow;
-        clipRatioHigh = b.clipRatioHigh;
-        dualClip = b.dualClip;
-        ppoClip = b.ppoClip;
-        lossAggMode = b.lossAggMode;
-        lossScaleFactor = b.lossScaleFactor;
+        Key(String key, String builderMethod, Object defaultValue, Function<Object, Object> parser,
+            Function<Object, String> rule, String docDefault, String docLegal, String docMeaning) {
+            this.key = key;
+            this.builderMethod = builderMethod;
+            this.defaultValue = defaultValue;
+            this.parser = parser;
+            this.rule = rule;
+            this.docDefault = docDefault;
+            this.docLegal = docLegal;
+            this.docMeaning = docMeaning;
+        }
+
+        /** The value as {@link #toMap()} writes it: enums and thresholds by their key. */
+        Object external(Object value) {
+            if (value instanceof Target) {
+                return ((Target) value).key();
+            } else if (value instanceof AcceptanceEstimate) {
+                return ((AcceptanceEstimate) value).key();
+            } else if (value instanceof MissingRolloutProb) {
+                return ((MissingRolloutProb) value).key();
+            } else if (value instanceof RolloutIs) {
+                return ((RolloutIs) value).key();
+            } else if (value instanceof LossAggMode) {
+                return ((LossAggMode) value).key();
+            } else if (value instanceof ResidualCorrection) {
+                return ((ResidualCorrection) value).thresholdKey();
+            }
+            return value;
+        }
+
+        /** The row of docs/config.md's table. */
+        String docRow() {
+            return "| `" + key + "` | `" + builderMethod + "` | " + docDefault + " | " + docLegal + " | " + docMeaning + " |";
+        }
+
+        static Key of(String name) {
+            for (Key k : values()) {
+                if (k.key.equals(name)) {
+                    return k;
+                }
+            }
+            return null;
+        }
     }
 
-    /** A builder with every default of MATH.md §11. */
+    /** The configuration keys, in the order of MATH.md §11. */
+    public static final List<String> KEYS;
+
+    static {
+        List<String> keys = new ArrayList<>();
+        for (Key k : Key.values()) {
+            keys.add(k.key);
+        }
+        KEYS = Collections.unmodifiableList(keys);
+    }
+
+    private static final JackpotConfig DEFAULTS = builder().build();
+
+    private final Object[] values;
+
+    private JackpotConfig(Object[] values) {
+        this.values = values;
+    }
+
+    private Object get(Key k) {
+        return values[k.ordinal()];
+    }
+
+    /** A builder with every default of MATH.md §11 (the same as {@link #jackpot()}). */
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** Preset: Jackpot with every default of MATH.md §11 (OBRS, c1 = 3, truncated IS at 2). */
+    public static Builder jackpot() {
+        return builder();
+    }
+
+    /** Preset: PPO with no off-policy correction ({@code use_jackpot = false}, {@code rollout_is = none}). */
+    public static Builder ppo() {
+        return builder().useJackpot(false).rolloutIs(RolloutIs.NONE);
+    }
+
+    /** Preset: token-level truncated IS (TIS) at C = 2 ({@code use_jackpot = false}, {@code rollout_is = token}). */
+    public static Builder tis() {
+        return builder().useJackpot(false).rolloutIs(RolloutIs.TOKEN);
+    }
+
+    /** Preset: the paper's no-clip objective (§6.2): −Â r without clipping or correction. */
+    public static Builder noClip() {
+        return ppo().ppoClip(false);
     }
 
     /** The configuration with every default. */
@@ -117,7 +239,9 @@ public final class JackpotConfig {
 
     /** A builder holding this configuration's values. */
     public Builder toBuilder() {
-        return fillBuilder(builder(), toMap());
+        Builder b = new Builder();
+        System.arraycopy(values, 0, b.values, 0, values.length);
+        return b;
     }
 
     /**
@@ -129,9 +253,9 @@ public final class JackpotConfig {
     long statisticsKey() {
         long key = statisticsKey;
         if (key == 0) {
-            java.util.Map<String, Object> m = new java.util.TreeMap<>(toMap());
-            m.keySet().retainAll(java.util.List.of("use_jackpot", "jackpot_log_probs_to_keep", "jackpot_use_latest_logits",
-                    "jackpot_use_topk_renorm", "jackpot_target", "jackpot_missing_rollout_prob", "jackpot_seed"));
+            Map<String, Object> m = new TreeMap<>(toMap());
+            m.keySet().retainAll(List.of(Key.USE_JACKPOT.key, Key.TOP_K.key, Key.USE_LATEST_LOGITS.key,
+                    Key.USE_TOPK_RENORM.key, Key.TARGET.key, Key.MISSING_ROLLOUT_PROB.key, Key.SEED.key));
             key = ((long) m.toString().hashCode() << 1) | 1; // never 0 (unset) nor Long.MIN_VALUE (unknown)
             statisticsKey = key;
         }
@@ -146,14 +270,44 @@ public final class JackpotConfig {
     }
 
     /**
-     * Reads verl's snake_case keys (MATH.md §11). Values may be {@link Boolean}, {@link Number} or
-     * {@link String} ({@code "true"}, {@code "0.5"}, {@code "inf"}, {@code "seq-mean-token-mean"}); a
-     * {@code null} value leaves an optional key unset. Missing keys take their defaults.
+     * Reads verl's snake_case keys (MATH.md §11). Values may be {@link Boolean}, {@link Number},
+     * {@link String} ({@code "true"}, {@code "0.5"}, {@code "inf"}, {@code "seq-mean-token-mean"}) or,
+     * for {@code rollout_is_threshold}, a two-element {@link List} {@code [LO, HI]}; a {@code null}
+     * value leaves an optional key unset. Missing keys take their defaults.
      *
      * @throws IllegalArgumentException for an unknown key (with the closest known key) or a bad value
      */
     public static JackpotConfig fromMap(Map<String, ?> values) {
-        return fillBuilder(builder(), values).build();
+        Builder b = builder();
+        for (Map.Entry<String, ?> e : values.entrySet()) {
+            Key k = Key.of(e.getKey());
+            if (k == null) {
+                throw unknownKey(e.getKey());
+            }
+            b.parse(k, e.getValue());
+        }
+        return b.build();
+    }
+
+    /**
+     * Reads the Jackpot keys of a whole verl section (e.g. {@code actor_rollout_ref.actor}, parsed from
+     * YAML into a map) and hands every other key to {@code otherKeys}: pass {@code k -> { }} to ignore
+     * them, or {@code list::add} to report them. A key that starts with {@code jackpot_} but is not one
+     * is still an error (it is a misspelled Jackpot key, with a suggestion).
+     */
+    public static JackpotConfig fromSection(Map<String, ?> section, Consumer<String> otherKeys) {
+        Objects.requireNonNull(otherKeys, "otherKeys");
+        Map<String, Object> mine = new LinkedHashMap<>();
+        for (Map.Entry<String, ?> e : section.entrySet()) {
+            if (Key.of(e.getKey()) != null) {
+                mine.put(e.getKey(), e.getValue());
+            } else if (e.getKey().startsWith("jackpot_")) {
+                throw unknownKey(e.getKey());
+            } else {
+                otherKeys.accept(e.getKey());
+            }
+        }
+        return fromMap(mine);
     }
 
     /** {@link #fromMap(Map)} over the string values of a {@link Properties}. */
@@ -165,149 +319,133 @@ public final class JackpotConfig {
         return fromMap(map);
     }
 
-    private static Builder fillBuilder(Builder b, Map<String, ?> values) {
-        for (Map.Entry<String, ?> e : values.entrySet()) {
-            ConfigValues.apply(b, e.getKey(), e.getValue());
-        }
-        return b;
-    }
-
     /** Every key of MATH.md §11 with its value; unset optional keys map to {@code null}. */
     public Map<String, Object> toMap() {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("use_jackpot", useJackpot);
-        m.put("jackpot_log_probs_to_keep", topK);
-        m.put("jackpot_lambda", lambda);
-        m.put("jackpot_clip_ratio", weightClip);
-        m.put("jackpot_use_latest_logits", useLatestLogits);
-        m.put("jackpot_use_topk_renorm", useTopkRenorm);
-        m.put("jackpot_mask_only", maskOnly);
-        m.put("jackpot_target", target.key());
-        m.put("jackpot_bias_correction", biasCorrection);
-        m.put("jackpot_acceptance_estimate", acceptanceEstimate.key());
-        m.put("jackpot_missing_rollout_prob", missingRolloutProb.key());
-        m.put("jackpot_target_acceptance", targetAcceptance);
-        m.put("jackpot_seed", seed);
-        m.put("rollout_is", rolloutIsToken ? "token" : "none");
-        m.put("rollout_is_threshold", rolloutIsThreshold.thresholdKey());
-        m.put("clip_ratio", clipRatio);
-        m.put("clip_ratio_low", clipRatioLow);
-        m.put("clip_ratio_high", clipRatioHigh);
-        m.put("clip_ratio_c", dualClip);
-        m.put("ppo_clip", ppoClip);
-        m.put("loss_agg_mode", lossAggMode.key());
-        m.put("loss_scale_factor", lossScaleFactor);
+        for (Key k : Key.values()) {
+            m.put(k.key, k.external(get(k)));
+        }
         return Collections.unmodifiableMap(m);
     }
 
     /** {@code use_jackpot}: the OBRS path (MATH.md §3-§6); false gives the §6 baselines. */
     public boolean useJackpot() {
-        return useJackpot;
+        return (Boolean) get(Key.USE_JACKPOT);
     }
 
     /** {@code jackpot_log_probs_to_keep}: k of the top-k lists. */
     public int topK() {
-        return topK;
+        return (Integer) get(Key.TOP_K);
     }
 
     /** {@code jackpot_lambda}: the OBRS budget λ (ignored in budget mode). */
     public double lambda() {
-        return lambda;
+        return (Double) get(Key.LAMBDA);
     }
 
     /** {@code jackpot_clip_ratio}: c1, the cap on the OBRS weight w. */
     public double weightClip() {
-        return weightClip;
+        return (Double) get(Key.WEIGHT_CLIP);
     }
 
     /** {@code jackpot_use_latest_logits}: use the rollout model's log-probs at the target's top-k when given. */
     public boolean useLatestLogits() {
-        return useLatestLogits;
+        return (Boolean) get(Key.USE_LATEST_LOGITS);
     }
 
     /** {@code jackpot_use_topk_renorm}: renormalize q and p over the union before the normalizer sum. */
     public boolean useTopkRenorm() {
-        return useTopkRenorm;
+        return (Boolean) get(Key.USE_TOPK_RENORM);
     }
 
     /** {@code jackpot_mask_only}: reject with OBRS but do not reweight (w = 1). */
     public boolean maskOnly() {
-        return maskOnly;
+        return (Boolean) get(Key.MASK_ONLY);
     }
 
     /** {@code jackpot_target}: the distribution OBRS aligns to. */
     public Target target() {
-        return target;
+        return (Target) get(Key.TARGET);
     }
 
     /** {@code jackpot_bias_correction}: scale Zapprox by the batch factor κ. */
     public boolean biasCorrection() {
-        return biasCorrection;
+        return (Boolean) get(Key.BIAS_CORRECTION);
     }
 
     /** {@code jackpot_acceptance_estimate}: how ᾱ̂ is estimated for κ. */
     public AcceptanceEstimate acceptanceEstimate() {
-        return acceptanceEstimate;
+        return (AcceptanceEstimate) get(Key.ACCEPTANCE_ESTIMATE);
     }
 
     /** {@code jackpot_missing_rollout_prob}: the rule for unknown rollout probabilities in the union. */
     public MissingRolloutProb missingRolloutProb() {
-        return missingRolloutProb;
+        return (MissingRolloutProb) get(Key.MISSING_ROLLOUT_PROB);
     }
 
     /** True when {@code jackpot_target_acceptance} is set (budget mode, MATH.md §9). */
     public boolean budgetMode() {
-        return targetAcceptance != null;
+        return get(Key.TARGET_ACCEPTANCE) != null;
     }
 
     /** {@code jackpot_target_acceptance}: ā of budget mode; NaN when unset. */
     public double targetAcceptance() {
-        return targetAcceptance == null ? Double.NaN : targetAcceptance;
+        Double v = (Double) get(Key.TARGET_ACCEPTANCE);
+        return v == null ? Double.NaN : v;
     }
 
     /** {@code jackpot_seed}: seed of the counter-based rejection draws u_t. */
     public long seed() {
-        return seed;
+        return (Long) get(Key.SEED);
+    }
+
+    /** {@code rollout_is}: whether the residual correction F applies. */
+    public RolloutIs rolloutIs() {
+        return (RolloutIs) get(Key.ROLLOUT_IS);
     }
 
     /** F of MATH.md §6 as set by {@code rollout_is} and {@code rollout_is_threshold}. */
     public ResidualCorrection residualCorrection() {
-        return rolloutIsToken ? rolloutIsThreshold : ResidualCorrection.none();
+        return rolloutIs() == RolloutIs.TOKEN ? (ResidualCorrection) get(Key.ROLLOUT_IS_THRESHOLD)
+                : ResidualCorrection.none();
     }
 
     /** {@code clip_ratio}: ε, the default of both clip bounds. */
     public double clipRatio() {
-        return clipRatio;
+        return (Double) get(Key.CLIP_RATIO);
     }
 
     /** ε_low: {@code clip_ratio_low}, or {@code clip_ratio} when unset. */
     public double clipRatioLow() {
-        return clipRatioLow != null ? clipRatioLow : clipRatio;
+        Double v = (Double) get(Key.CLIP_RATIO_LOW);
+        return v != null ? v : clipRatio();
     }
 
     /** ε_high: {@code clip_ratio_high}, or {@code clip_ratio} when unset. */
     public double clipRatioHigh() {
-        return clipRatioHigh != null ? clipRatioHigh : clipRatio;
+        Double v = (Double) get(Key.CLIP_RATIO_HIGH);
+        return v != null ? v : clipRatio();
     }
 
     /** {@code clip_ratio_c}: the dual-clip bound c_dual (&gt; 1). */
     public double dualClip() {
-        return dualClip;
+        return (Double) get(Key.DUAL_CLIP);
     }
 
     /** {@code ppo_clip}: false selects the no-clip objective L = −Â r. */
     public boolean ppoClip() {
-        return ppoClip;
+        return (Boolean) get(Key.PPO_CLIP);
     }
 
     /** {@code loss_agg_mode}. */
     public LossAggMode lossAggMode() {
-        return lossAggMode;
+        return (LossAggMode) get(Key.LOSS_AGG_MODE);
     }
 
     /** {@code loss_scale_factor}, the divisor of seq-mean-token-sum-norm; NaN when unset (then T). */
     public double lossScaleFactor() {
-        return lossScaleFactor == null ? Double.NaN : lossScaleFactor;
+        Double v = (Double) get(Key.LOSS_SCALE_FACTOR);
+        return v == null ? Double.NaN : v;
     }
 
     @Override
@@ -326,322 +464,234 @@ public final class JackpotConfig {
         return "JackpotConfig" + toMap();
     }
 
+    private static IllegalArgumentException unknownKey(String key) {
+        return new IllegalArgumentException("unknown key `" + key + "`" + suggestion(key) + "; known keys: " + KEYS);
+    }
+
+    private static String suggestion(String key) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : KEYS) {
+            int d = editDistance(key.toLowerCase(Locale.ROOT), k);
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        return bestDistance <= Math.max(2, key.length() / 4) ? " (did you mean `" + best + "`?)" : "";
+    }
+
+    static int editDistance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int subst = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
+                cur[j] = Math.min(subst, Math.min(prev[j] + 1, cur[j - 1] + 1));
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+
     /**
-     * Builds a {@link JackpotConfig}; every setter takes the value of one key of MATH.md §11, and
+     * Builds a {@link JackpotConfig}; one typed setter per key of MATH.md §11 (see {@link Key}), and
      * {@link #build()} validates all of them together.
      */
     public static final class Builder {
-        private boolean useJackpot = true;
-        private int topK = 20;
-        private double lambda = 1.0;
-        private double weightClip = 3.0;
-        private boolean useLatestLogits = true;
-        private boolean useTopkRenorm = false;
-        private boolean maskOnly = false;
-        private Target target = Target.LATEST;
-        private boolean biasCorrection = true;
-        private AcceptanceEstimate acceptanceEstimate = AcceptanceEstimate.SAMPLED;
-        private MissingRolloutProb missingRolloutProb = MissingRolloutProb.ZERO;
-        private Double targetAcceptance = null;
-        private long seed = 0L;
-        private boolean rolloutIsToken = true;
-        private ResidualCorrection rolloutIsThreshold = ResidualCorrection.truncate(2.0);
-        private double clipRatio = 0.2;
-        private Double clipRatioLow = null;
-        private Double clipRatioHigh = null;
-        private double dualClip = 3.0;
-        private boolean ppoClip = true;
-        private LossAggMode lossAggMode = LossAggMode.TOKEN_MEAN;
-        private Double lossScaleFactor = null;
+        private final Object[] values = new Object[Key.values().length];
 
         private Builder() {
+            for (Key k : Key.values()) {
+                values[k.ordinal()] = k.defaultValue;
+            }
+        }
+
+        private Builder set(Key k, Object v) {
+            values[k.ordinal()] = v;
+            return this;
+        }
+
+        private Builder setRequired(Key k, Object v) {
+            return set(k, Objects.requireNonNull(v, k.key));
+        }
+
+        /** Parses a map value for key {@code k} (the path of {@code fromMap}). */
+        void parse(Key k, Object raw) {
+            if (raw == null && k.defaultValue != null) {
+                throw new IllegalArgumentException(k.key + " = null: this key has no unset state; leave it out to get"
+                        + " the default " + k.external(k.defaultValue));
+            }
+            try {
+                set(k, raw == null ? null : k.parser.apply(raw));
+            } catch (Parse.Bad e) {
+                throw new IllegalArgumentException(k.key + " = " + raw + " is not " + e.getMessage());
+            }
         }
 
         /** {@code use_jackpot}. */
         public Builder useJackpot(boolean v) {
-            useJackpot = v;
-            return this;
+            return set(Key.USE_JACKPOT, v);
         }
 
         /** {@code jackpot_log_probs_to_keep} (1 ≤ k ≤ {@link #MAX_TOP_K}). */
         public Builder topK(int v) {
-            topK = v;
-            return this;
+            return set(Key.TOP_K, v);
         }
 
         /** {@code jackpot_lambda} (λ in [{@link #MIN_LAMBDA}, {@link #MAX_LAMBDA}]). */
         public Builder lambda(double v) {
-            lambda = v;
-            return this;
+            return set(Key.LAMBDA, v);
         }
 
         /** {@code jackpot_clip_ratio} (0 &lt; c1 ≤ {@link #MAX_CLIP_RATIO}). */
         public Builder weightClip(double v) {
-            weightClip = v;
-            return this;
+            return set(Key.WEIGHT_CLIP, v);
         }
 
         /** {@code jackpot_use_latest_logits}. */
         public Builder useLatestLogits(boolean v) {
-            useLatestLogits = v;
-            return this;
+            return set(Key.USE_LATEST_LOGITS, v);
         }
 
         /** {@code jackpot_use_topk_renorm}. */
         public Builder useTopkRenorm(boolean v) {
-            useTopkRenorm = v;
-            return this;
+            return set(Key.USE_TOPK_RENORM, v);
         }
 
         /** {@code jackpot_mask_only}. */
         public Builder maskOnly(boolean v) {
-            maskOnly = v;
-            return this;
+            return set(Key.MASK_ONLY, v);
         }
 
         /** {@code jackpot_target}. */
         public Builder target(Target v) {
-            target = Objects.requireNonNull(v, "jackpot_target");
-            return this;
+            return setRequired(Key.TARGET, v);
         }
 
         /** {@code jackpot_bias_correction}. */
         public Builder biasCorrection(boolean v) {
-            biasCorrection = v;
-            return this;
+            return set(Key.BIAS_CORRECTION, v);
         }
 
         /** {@code jackpot_acceptance_estimate}. */
         public Builder acceptanceEstimate(AcceptanceEstimate v) {
-            acceptanceEstimate = Objects.requireNonNull(v, "jackpot_acceptance_estimate");
-            return this;
+            return setRequired(Key.ACCEPTANCE_ESTIMATE, v);
         }
 
         /** {@code jackpot_missing_rollout_prob}. */
         public Builder missingRolloutProb(MissingRolloutProb v) {
-            missingRolloutProb = Objects.requireNonNull(v, "jackpot_missing_rollout_prob");
-            return this;
+            return setRequired(Key.MISSING_ROLLOUT_PROB, v);
         }
 
         /** {@code jackpot_target_acceptance}: ā ∈ (0, 1] turns budget mode on; {@code null} turns it off. */
         public Builder targetAcceptance(Double v) {
-            targetAcceptance = v;
-            return this;
+            return set(Key.TARGET_ACCEPTANCE, v);
         }
 
         /** {@code jackpot_seed}. */
         public Builder seed(long v) {
-            seed = v;
-            return this;
+            return set(Key.SEED, v);
         }
 
-        /** {@code rollout_is}: true = {@code token}, false = {@code none}. */
-        public Builder rolloutIs(boolean token) {
-            rolloutIsToken = token;
-            return this;
+        /** {@code rollout_is}: {@link RolloutIs#TOKEN} applies F, {@link RolloutIs#NONE} makes F = 1. */
+        public Builder rolloutIs(RolloutIs v) {
+            return setRequired(Key.ROLLOUT_IS, v);
         }
 
-        /** {@code rollout_is_threshold}: TRUNCATE(C) or ICEPOP(LO, HI). */
+        /**
+         * {@code rollout_is_threshold}: {@link ResidualCorrection#truncate} (C &gt; 0) or
+         * {@link ResidualCorrection#icepop}; F applies when {@code rollout_is = token}. To turn F off
+         * use {@code rolloutIs(RolloutIs.NONE)}.
+         */
         public Builder rolloutIsThreshold(ResidualCorrection v) {
-            Objects.requireNonNull(v, "rollout_is_threshold");
-            if (v.kind() == ResidualCorrection.Kind.NONE) {
-                rolloutIsToken = false;
-            } else {
-                rolloutIsThreshold = v;
-            }
-            return this;
-        }
-
-        /** Sets F directly: {@link ResidualCorrection#none()} is {@code rollout_is = none}. */
-        public Builder residualCorrection(ResidualCorrection v) {
-            Objects.requireNonNull(v, "residual correction");
-            rolloutIsToken = v.kind() != ResidualCorrection.Kind.NONE;
-            return rolloutIsThreshold(v);
+            return setRequired(Key.ROLLOUT_IS_THRESHOLD, v);
         }
 
         /** {@code clip_ratio} (ε). */
         public Builder clipRatio(double v) {
-            clipRatio = v;
-            return this;
+            return set(Key.CLIP_RATIO, v);
         }
 
         /** {@code clip_ratio_low}; {@code null} = use {@code clip_ratio}. */
         public Builder clipRatioLow(Double v) {
-            clipRatioLow = v;
-            return this;
+            return set(Key.CLIP_RATIO_LOW, v);
         }
 
         /** {@code clip_ratio_high}; {@code null} = use {@code clip_ratio}. */
         public Builder clipRatioHigh(Double v) {
-            clipRatioHigh = v;
-            return this;
+            return set(Key.CLIP_RATIO_HIGH, v);
         }
 
         /** {@code clip_ratio_c} (c_dual &gt; 1). */
         public Builder dualClip(double v) {
-            dualClip = v;
-            return this;
+            return set(Key.DUAL_CLIP, v);
         }
 
         /** {@code ppo_clip}. */
         public Builder ppoClip(boolean v) {
-            ppoClip = v;
-            return this;
+            return set(Key.PPO_CLIP, v);
         }
 
         /** {@code loss_agg_mode}. */
         public Builder lossAggMode(LossAggMode v) {
-            lossAggMode = Objects.requireNonNull(v, "loss_agg_mode");
-            return this;
+            return setRequired(Key.LOSS_AGG_MODE, v);
         }
 
         /** {@code loss_scale_factor} (≥ {@link #MIN_LOSS_SCALE_FACTOR}, finite); {@code null} = T. */
         public Builder lossScaleFactor(Double v) {
-            lossScaleFactor = v;
-            return this;
+            return set(Key.LOSS_SCALE_FACTOR, v);
         }
 
         /**
-         * Validates every value and builds the immutable configuration.
+         * Validates every value by its key's rule and builds the immutable configuration.
          *
          * @throws IllegalArgumentException naming the first key whose value is out of range
          */
         public JackpotConfig build() {
-            require(topK >= 1, "jackpot_log_probs_to_keep", topK, "must be >= 1");
-            require(topK <= MAX_TOP_K, "jackpot_log_probs_to_keep", topK, "must be <= " + MAX_TOP_K + " (2^20)");
-            require(lambda > 0 && !Double.isInfinite(lambda), "jackpot_lambda", lambda, "must be > 0 and finite");
-            require(lambda >= MIN_LAMBDA && lambda <= MAX_LAMBDA, "jackpot_lambda", lambda,
-                    "must be in [" + MIN_LAMBDA + ", " + MAX_LAMBDA + "]");
-            require(weightClip > 0 && !Double.isInfinite(weightClip), "jackpot_clip_ratio", weightClip,
-                    "must be > 0 and finite");
-            require(weightClip >= Double.MIN_NORMAL && weightClip <= MAX_CLIP_RATIO, "jackpot_clip_ratio", weightClip,
-                    "must be a normal double <= " + MAX_CLIP_RATIO);
-            if (targetAcceptance != null) {
-                require(targetAcceptance > 0 && targetAcceptance <= 1, "jackpot_target_acceptance", targetAcceptance,
-                        "must be in (0, 1]");
+            for (Key k : Key.values()) {
+                Object v = values[k.ordinal()];
+                if (v != null && k.rule != null) {
+                    String broken = k.rule.apply(v);
+                    if (broken != null) {
+                        throw new IllegalArgumentException(k.key + " = " + k.external(v) + " " + broken);
+                    }
+                }
             }
-            require(clipRatio >= 0 && clipRatio < 1, "clip_ratio", clipRatio, "must be in [0, 1)");
-            double low = clipRatioLow != null ? clipRatioLow : clipRatio;
-            double high = clipRatioHigh != null ? clipRatioHigh : clipRatio;
-            require(low >= 0 && low < 1, "clip_ratio_low", low, "must be in [0, 1)");
-            require(high >= 0 && !Double.isInfinite(high), "clip_ratio_high", high, "must be >= 0 and finite");
-            require(dualClip > 1 && !Double.isInfinite(dualClip), "clip_ratio_c", dualClip, "must be > 1 and finite");
-            if (lossScaleFactor != null) {
-                require(lossScaleFactor > 0 && !Double.isInfinite(lossScaleFactor), "loss_scale_factor",
-                        lossScaleFactor, "must be > 0 and finite");
-                require(lossScaleFactor >= MIN_LOSS_SCALE_FACTOR, "loss_scale_factor", lossScaleFactor,
-                        "must be >= " + MIN_LOSS_SCALE_FACTOR);
-            }
-            return new JackpotConfig(this);
-        }
-
-        private static void require(boolean ok, String key, Object value, String rule) {
-            if (!ok) {
-                throw new IllegalArgumentException(key + " = " + value + " " + rule);
-            }
+            return new JackpotConfig(values.clone());
         }
     }
 
-    /** Parses one map entry into a builder; kept apart so that the builder stays a plain setter list. */
-    static final class ConfigValues {
-        private ConfigValues() {
+    /** The parsers of map values, one per value type; each throws {@link Bad} with what was expected. */
+    static final class Parse {
+        private Parse() {
         }
 
-        static void apply(Builder b, String key, Object value) {
-            switch (key) {
-                case "use_jackpot": b.useJackpot(bool(key, value)); break;
-                case "jackpot_log_probs_to_keep": b.topK(integer(key, value)); break;
-                case "jackpot_lambda": b.lambda(number(key, value)); break;
-                case "jackpot_clip_ratio": b.weightClip(number(key, value)); break;
-                case "jackpot_use_latest_logits": b.useLatestLogits(bool(key, value)); break;
-                case "jackpot_use_topk_renorm": b.useTopkRenorm(bool(key, value)); break;
-                case "jackpot_mask_only": b.maskOnly(bool(key, value)); break;
-                case "jackpot_target": b.target(choice(key, value, Target.values())); break;
-                case "jackpot_bias_correction": b.biasCorrection(bool(key, value)); break;
-                case "jackpot_acceptance_estimate":
-                    b.acceptanceEstimate(choice(key, value, AcceptanceEstimate.values()));
-                    break;
-                case "jackpot_missing_rollout_prob":
-                    b.missingRolloutProb(choice(key, value, MissingRolloutProb.values()));
-                    break;
-                case "jackpot_target_acceptance": b.targetAcceptance(optionalNumber(key, value)); break;
-                case "jackpot_seed": b.seed(longValue(key, value)); break;
-                case "rollout_is": b.rolloutIs(rolloutIs(key, value)); break;
-                case "rollout_is_threshold": b.rolloutIsThreshold(threshold(value)); break;
-                case "clip_ratio": b.clipRatio(number(key, value)); break;
-                case "clip_ratio_low": b.clipRatioLow(optionalNumber(key, value)); break;
-                case "clip_ratio_high": b.clipRatioHigh(optionalNumber(key, value)); break;
-                case "clip_ratio_c": b.dualClip(number(key, value)); break;
-                case "ppo_clip": b.ppoClip(bool(key, value)); break;
-                case "loss_agg_mode": b.lossAggMode(lossAggMode(key, value)); break;
-                case "loss_scale_factor": b.lossScaleFactor(optionalNumber(key, value)); break;
-                default:
-                    throw new IllegalArgumentException("unknown key `" + key + "`" + suggestion(key)
-                            + "; known keys: " + KEYS);
+        /** A value of the wrong form; the message says what was expected. */
+        static final class Bad extends RuntimeException {
+            Bad(String expected) {
+                super(expected, null, false, false);
             }
         }
 
-        private static String suggestion(String key) {
-            String best = null;
-            int bestDistance = Integer.MAX_VALUE;
-            for (String k : KEYS) {
-                int d = editDistance(key.toLowerCase(Locale.ROOT), k);
-                if (d < bestDistance) {
-                    bestDistance = d;
-                    best = k;
-                }
-            }
-            return bestDistance <= Math.max(2, key.length() / 4) ? " (did you mean `" + best + "`?)" : "";
-        }
-
-        static int editDistance(String a, String b) {
-            int[] prev = new int[b.length() + 1];
-            int[] cur = new int[b.length() + 1];
-            for (int j = 0; j <= b.length(); j++) {
-                prev[j] = j;
-            }
-            for (int i = 1; i <= a.length(); i++) {
-                cur[0] = i;
-                for (int j = 1; j <= b.length(); j++) {
-                    int subst = prev[j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1);
-                    cur[j] = Math.min(subst, Math.min(prev[j] + 1, cur[j - 1] + 1));
-                }
-                int[] t = prev;
-                prev = cur;
-                cur = t;
-            }
-            return prev[b.length()];
-        }
-
-        private static IllegalArgumentException bad(String key, Object value, String expected) {
-            return new IllegalArgumentException(key + " = " + value + " is not " + expected);
-        }
-
-        private static Object required(String key, Object value) {
-            if (value == null) {
-                throw new IllegalArgumentException(key + " = null: this key has no unset state; leave it out to get"
-                        + " the default " + DEFAULTS.toMap().get(key));
-            }
-            return value;
-        }
-
-        private static boolean bool(String key, Object value) {
-            Object v = required(key, value);
+        static Object bool(Object v) {
             if (v instanceof Boolean) {
-                return (Boolean) v;
+                return v;
             }
             String s = v.toString().trim().toLowerCase(Locale.ROOT);
-            if (s.equals("true")) {
-                return true;
+            if (s.equals("true") || s.equals("false")) {
+                return Boolean.valueOf(s);
             }
-            if (s.equals("false")) {
-                return false;
-            }
-            throw bad(key, value, "a boolean (true or false)");
+            throw new Bad("a boolean (true or false)");
         }
 
-        private static double number(String key, Object value) {
-            Object v = required(key, value);
+        static Object number(Object v) {
             double d;
             if (v instanceof Number) {
                 d = ((Number) v).doubleValue();
@@ -651,97 +701,105 @@ public final class JackpotConfig {
                     d = s.equals("inf") || s.equals("+inf") || s.equals("infinity")
                             ? Double.POSITIVE_INFINITY : Double.parseDouble(s);
                 } catch (NumberFormatException e) {
-                    throw bad(key, value, "a number");
+                    throw new Bad("a number");
                 }
             }
             if (Double.isNaN(d)) {
-                throw bad(key, value, "a number");
+                throw new Bad("a number");
             }
             return d;
         }
 
-        private static Double optionalNumber(String key, Object value) {
-            if (value == null || value.toString().trim().equalsIgnoreCase("null")
-                    || value.toString().trim().equals("~")) {
-                return null;
-            }
-            return number(key, value);
+        static Object optionalNumber(Object v) {
+            String s = v.toString().trim();
+            return s.equalsIgnoreCase("null") || s.equals("~") ? null : number(v);
         }
 
-        private static long longValue(String key, Object value) {
-            Object v = required(key, value);
+        static Object longValue(Object v) {
             if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
                 return ((Number) v).longValue();
             }
             if (v instanceof Number) {
                 double d = ((Number) v).doubleValue();
                 if (d != Math.rint(d) || Math.abs(d) > 9.007199254740992E15) {
-                    throw bad(key, value, "a whole number");
+                    throw new Bad("a whole number");
                 }
                 return (long) d;
             }
             try {
                 return Long.parseLong(v.toString().trim());
             } catch (NumberFormatException e) {
-                throw bad(key, value, "a whole number");
+                throw new Bad("a whole number");
             }
         }
 
-        private static int integer(String key, Object value) {
-            long l = longValue(key, value);
+        static Object integer(Object v) {
+            long l = (Long) longValue(v);
             if (l < Integer.MIN_VALUE || l > Integer.MAX_VALUE) {
-                throw bad(key, value, "a whole number in the int range");
+                throw new Bad("a whole number in the int range");
             }
             return (int) l;
         }
 
-        private static String text(String key, Object value) {
-            return required(key, value).toString().trim();
-        }
-
-        private static <E extends Enum<E>> E choice(String key, Object value, E[] options) {
-            String s = text(key, value).toLowerCase(Locale.ROOT);
+        static <E extends Enum<E>> Object choice(Object v, E[] options, Function<E, String> key) {
+            String s = v.toString().trim().toLowerCase(Locale.ROOT);
             StringBuilder allowed = new StringBuilder();
             for (E e : options) {
-                String k = e.name().toLowerCase(Locale.ROOT);
-                if (k.equals(s)) {
+                if (key.apply(e).equals(s)) {
                     return e;
                 }
-                allowed.append(allowed.length() == 0 ? "" : " | ").append(k);
+                allowed.append(allowed.length() == 0 ? "" : " | ").append(key.apply(e));
             }
-            throw bad(key, value, "one of " + allowed);
+            throw new Bad("one of " + allowed);
         }
 
-        private static boolean rolloutIs(String key, Object value) {
-            String s = text(key, value).toLowerCase(Locale.ROOT);
-            if (s.equals("token")) {
-                return true;
+        static Object rolloutIs(Object v) {
+            String s = v.toString().trim().toLowerCase(Locale.ROOT);
+            if (s.equals("null")) {
+                return RolloutIs.NONE; // verl writes an unset rollout_is as null
             }
-            if (s.equals("none") || s.equals("null")) {
-                return false;
+            try {
+                return choice(v, RolloutIs.values(), RolloutIs::key);
+            } catch (Bad e) {
+                throw new Bad(e.getMessage() + " (sequence-level IS is not part of MATH.md)");
             }
-            throw bad(key, value, "one of token | none (sequence-level IS is not part of MATH.md)");
         }
 
-        private static ResidualCorrection threshold(Object value) {
-            Object v = required("rollout_is_threshold", value);
+        /**
+         * C, "inf", "LO_HI", or a YAML list [LO, HI] (the form YAML 1.1 cannot misread). From a map a
+         * truncation C below 1 is refused: it shrinks every ratio, and it is almost always YAML 1.1
+         * reading an unquoted {@code 0.5_5} as the number 0.55 (the builder still takes any C &gt; 0).
+         */
+        static Object threshold(Object v) {
+            ResidualCorrection f = thresholdOf(v);
+            if (f.kind() == ResidualCorrection.Kind.TRUNCATE && f.high() < 1) {
+                throw new Bad("a truncation C >= 1 (C < 1 would shrink every ratio); if you meant LO_HI such as 0.5_5,"
+                        + " YAML 1.1 reads it unquoted as the number 0.55: quote it (\"0.5_5\") or write [0.5, 5]");
+            }
+            return f;
+        }
+
+        private static ResidualCorrection thresholdOf(Object v) {
             if (v instanceof Number) {
                 return ResidualCorrection.truncate(((Number) v).doubleValue());
             }
-            return ResidualCorrection.parseThreshold(v.toString());
+            if (v instanceof List) {
+                List<?> pair = (List<?>) v;
+                if (pair.size() != 2) {
+                    throw new Bad("a number C, \"inf\", \"LO_HI\" or a list [LO, HI] of two numbers");
+                }
+                return ResidualCorrection.icepop((Double) number(pair.get(0)), (Double) number(pair.get(1)));
+            }
+            return ResidualCorrection.parseThreshold(v.toString()); // its errors name the key already
         }
 
-        private static LossAggMode lossAggMode(String key, Object value) {
-            String s = text(key, value);
-            LossAggMode m = LossAggMode.fromKey(s);
-            if (m == null) {
-                StringBuilder allowed = new StringBuilder();
-                for (LossAggMode mode : LossAggMode.values()) {
-                    allowed.append(allowed.length() == 0 ? "" : " | ").append(mode.key());
-                }
-                throw bad(key, value, "one of " + allowed);
+        /** F must be a threshold; "off" is {@code rollout_is = none}. */
+        static String thresholdRule(Object v) {
+            ResidualCorrection f = (ResidualCorrection) v;
+            if (f.kind() == ResidualCorrection.Kind.NONE) {
+                return "is not a threshold: turn the correction off with rollout_is = none (rolloutIs(RolloutIs.NONE))";
             }
-            return m;
+            return null;
         }
     }
 }

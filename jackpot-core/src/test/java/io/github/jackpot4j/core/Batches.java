@@ -169,4 +169,10 @@ final class Batches {
         Arrays.fill(a, value);
         return a;
     }
+
+    /** F of MATH.md §6 set through its two keys: {@code rollout_is = none} for F = 1, else the threshold. */
+    static JackpotConfig.Builder withF(JackpotConfig.Builder b, ResidualCorrection f) {
+        return f.kind() == ResidualCorrection.Kind.NONE ? b.rolloutIs(RolloutIs.NONE)
+                : b.rolloutIs(RolloutIs.TOKEN).rolloutIsThreshold(f);
+    }
 }

@@ -172,7 +172,7 @@ class ConfigKeysTest {
                 .build();
         assertEquals("inf", inf.toMap().get("rollout_is_threshold"));
         assertEquals(inf, JackpotConfig.fromMap(inf.toMap()));
-        JackpotConfig none = JackpotConfig.builder().residualCorrection(ResidualCorrection.none()).build();
+        JackpotConfig none = JackpotConfig.builder().rolloutIs(RolloutIs.NONE).build();
         assertEquals("none", none.toMap().get("rollout_is"));
         assertEquals(ResidualCorrection.none(), JackpotConfig.fromMap(none.toMap()).residualCorrection());
     }

@@ -85,17 +85,17 @@ class CoreFuzzTest {
                     b.uniforms(uniforms);
                 }
             } else {
-                b.responseMask(FloatView.of(mask, off, tokens)).rolloutLogProbs(FloatView.of(rollout, off, tokens))
-                        .oldLogProbs(FloatView.of(old, off, tokens)).logProbs(FloatView.of(current, off, tokens))
-                        .advantages(FloatView.of(advantages, off, tokens));
+                b.responseMask(FloatView.at(mask, off, tokens)).rolloutLogProbs(FloatView.at(rollout, off, tokens))
+                        .oldLogProbs(FloatView.at(old, off, tokens)).logProbs(FloatView.at(current, off, tokens))
+                        .advantages(FloatView.at(advantages, off, tokens));
                 if (uniforms != null) {
-                    b.uniforms(FloatView.of(uniforms, off, tokens));
+                    b.uniforms(FloatView.at(uniforms, off, tokens));
                 }
             }
             if (full) {
                 int[] shape = {rows, length, fullVocab};
-                b.fullVocabLogProbs(FloatView.of(rolloutFull, off * fullVocab, shape),
-                        FloatView.of(targetFull, off * fullVocab, shape));
+                b.fullVocabLogProbs(FloatView.at(rolloutFull, off * fullVocab, shape),
+                        FloatView.at(targetFull, off * fullVocab, shape));
             } else if (from == 0 && to == batchSize) {
                 b.rolloutTopK(rolloutIds, rolloutTopk).targetTopK(targetIds, targetTopk)
                         .targetLogProbsAtRolloutTopK(targetAtRollout);
@@ -105,11 +105,11 @@ class CoreFuzzTest {
             } else {
                 int[] lists = {rows, length, topK};
                 int lo = off * topK;
-                b.rolloutTopK(IdView.of(rolloutIds, lo, lists), FloatView.of(rolloutTopk, lo, lists))
-                        .targetTopK(IdView.of(targetIds, lo, lists), FloatView.of(targetTopk, lo, lists))
-                        .targetLogProbsAtRolloutTopK(FloatView.of(targetAtRollout, lo, lists));
+                b.rolloutTopK(IdView.at(rolloutIds, lo, lists), FloatView.at(rolloutTopk, lo, lists))
+                        .targetTopK(IdView.at(targetIds, lo, lists), FloatView.at(targetTopk, lo, lists))
+                        .targetLogProbsAtRolloutTopK(FloatView.at(targetAtRollout, lo, lists));
                 if (mode == RandomBatches.Mode.TOP_K_CROSS) {
-                    b.rolloutLogProbsAtTargetTopK(FloatView.of(rolloutAtTarget, lo, lists));
+                    b.rolloutLogProbsAtTargetTopK(FloatView.at(rolloutAtTarget, lo, lists));
                 }
             }
             return b.build();
@@ -247,8 +247,8 @@ class CoreFuzzTest {
                 .biasCorrection(r.nextInt(3) != 0)
                 .acceptanceEstimate(pick(r, List.of(AcceptanceEstimate.values())))
                 .missingRolloutProb(pick(r, List.of(MissingRolloutProb.values())))
-                .seed(r.nextLong())
-                .residualCorrection(pick(r, List.of(ResidualCorrection.truncate(2.0), ResidualCorrection.none(),
+                .seed(r.nextLong());
+        Batches.withF(c, pick(r, List.of(ResidualCorrection.truncate(2.0), ResidualCorrection.none(),
                         ResidualCorrection.truncate(Double.POSITIVE_INFINITY), ResidualCorrection.icepop(0.5, 5.0))))
                 .clipRatioLow(pick(r, List.of(0.2, 0.1, 0.28)))
                 .clipRatioHigh(pick(r, List.of(0.2, 0.28, 0.5, 1e6)))

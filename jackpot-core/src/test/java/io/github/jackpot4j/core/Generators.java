@@ -69,7 +69,7 @@ final class Generators {
                 set(longs().all(), JackpotConfig.Builder::seed),
                 set(Generate.pick(List.of(ResidualCorrection.truncate(2.0), ResidualCorrection.none(),
                         ResidualCorrection.truncate(Double.POSITIVE_INFINITY), ResidualCorrection.icepop(0.5, 5.0))),
-                        JackpotConfig.Builder::residualCorrection),
+                        Batches::withF),
                 set(Generate.pick(List.of(0.2, 0.1, 0.28)), JackpotConfig.Builder::clipRatioLow),
                 set(Generate.pick(List.of(0.2, 0.28, 0.5)), JackpotConfig.Builder::clipRatioHigh),
                 set(Generate.pick(List.of(3.0, 1.5, 10.0)), JackpotConfig.Builder::dualClip),

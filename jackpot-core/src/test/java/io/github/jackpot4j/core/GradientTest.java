@@ -35,7 +35,7 @@ class GradientTest {
     }
 
     private static float[] gradient(JackpotConfig.Builder config) {
-        JackpotResult r = Jackpot.compute(config.biasCorrection(false).residualCorrection(ResidualCorrection.none())
+        JackpotResult r = Jackpot.compute(config.biasCorrection(false).rolloutIs(RolloutIs.NONE)
                 .build(), batch());
         assertArrayEquals(new float[] {1, 1, 1, 0, 1, 0}, r.acceptMask(), 0f);
         return r.gradLogProbs();
@@ -87,7 +87,7 @@ class GradientTest {
         // token-mean with a global Σ m of 10 (as if other ranks held 6 more accepted tokens): coefficient 1/10
         BatchStatistics global = BatchStatistics.fromArray(new double[] {12, 10, 10, 10, 4});
         JackpotResult r = Jackpot.compute(Batches.config().biasCorrection(false)
-                .residualCorrection(ResidualCorrection.none()).build(), batch(), global);
+                .rolloutIs(RolloutIs.NONE).build(), batch(), global);
         assertArrayEquals(new float[] {-0.11f, 0.09f, 0, 0, 0.176f, 0}, r.gradLogProbs(), 1e-6f);
     }
 

@@ -268,7 +268,7 @@ class HandComputedTest {
                     .weights()[0], 0.0);
             assertEquals(3.0, Jackpot.compute(k2().rolloutIsThreshold(ResidualCorrection.parseThreshold("0.5_5.0")).build(), b)
                     .weights()[0], 1e-5);
-            assertEquals(1.0, Jackpot.compute(k2().rolloutIs(false).build(), b).weights()[0], TOL);
+            assertEquals(1.0, Jackpot.compute(k2().rolloutIs(RolloutIs.NONE).build(), b).weights()[0], TOL);
         }
 
         @Test
@@ -288,7 +288,7 @@ class HandComputedTest {
             assertArrayEquals(new float[] {1f, 1f}, tis.acceptMask());
             assertEquals(0.5, tis.weights()[1], TOL);
             assertEquals(1.0, tis.metric(JackpotMetric.ACCEPTANCE_RATE), 0.0);
-            assertEquals(1.0, Jackpot.compute(JackpotConfig.builder().useJackpot(false).rolloutIs(false).build(), b)
+            assertEquals(1.0, Jackpot.compute(JackpotConfig.builder().useJackpot(false).rolloutIs(RolloutIs.NONE).build(), b)
                     .weights()[0], 0.0);
             assertEquals(0.0, Jackpot.compute(JackpotConfig.builder().useJackpot(false)
                     .rolloutIsThreshold(ResidualCorrection.icepop(.6, 2)).build(), b).weights()[0], 0.0);
@@ -306,7 +306,7 @@ class HandComputedTest {
                 .targetLogProbsAtRolloutTopK(new float[] {0f}).build();
         // target = reference: a = min(1, exp(ℓ_old − ℓ_inf)) would be < 1 for ratio > 1, so compare the
         // latest policy with itself (rollout = new) and turn the residual correction off: ρ = 1 exactly.
-        return Jackpot.compute(config.topK(1).rolloutIs(false).build(), b);
+        return Jackpot.compute(config.topK(1).rolloutIs(RolloutIs.NONE).build(), b);
     }
 
     @Nested

@@ -122,7 +122,7 @@ class ObrsPropertiesTest {
                     .fullVocabLogProbs(FloatView.of(rolloutFull, new int[] {1, v, v}), FloatView.of(targetFull, new int[] {1, v, v}))
                     .build();
             JackpotConfig config = JackpotConfig.builder().lambda(c.lambda()).biasCorrection(false)
-                    .weightClip(JackpotConfig.MAX_CLIP_RATIO).residualCorrection(ResidualCorrection.none()).build();
+                    .weightClip(JackpotConfig.MAX_CLIP_RATIO).rolloutIs(RolloutIs.NONE).build();
             JackpotResult r = Jackpot.compute(config, batch);
 
             // The same sums the library must do, from the same float log-probs, in double.

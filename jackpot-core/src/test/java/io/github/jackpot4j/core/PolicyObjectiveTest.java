@@ -12,7 +12,7 @@ import org.junit.jupiter.api.Test;
  */
 class PolicyObjectiveTest {
     private static JackpotConfig.Builder plainPpo() {
-        return JackpotConfig.builder().useJackpot(false).residualCorrection(ResidualCorrection.none())
+        return JackpotConfig.builder().useJackpot(false).rolloutIs(RolloutIs.NONE)
                 .lossAggMode(LossAggMode.TOKEN_SUM);
     }
 

@@ -306,25 +306,25 @@ final class RandomBatches {
         JackpotBatch.Builder b = (mode == Mode.FULL_VOCAB ? JackpotBatch.builder(rows, t).step(0) : JackpotBatch.builder(rows, t, g.topK).step(0))
                 .vocabSize(g.vocab)
                 .sequenceOffset(from)
-                .responseMask(FloatView.of(g.responseMask, tokenOffset, tokens))
-                .rolloutLogProbs(FloatView.of(g.rolloutLogProbs, tokenOffset, tokens))
-                .oldLogProbs(FloatView.of(g.oldLogProbs, tokenOffset, tokens))
-                .logProbs(FloatView.of(g.logProbs, tokenOffset, tokens))
-                .advantages(FloatView.of(g.advantages, tokenOffset, tokens));
+                .responseMask(FloatView.at(g.responseMask, tokenOffset, tokens))
+                .rolloutLogProbs(FloatView.at(g.rolloutLogProbs, tokenOffset, tokens))
+                .oldLogProbs(FloatView.at(g.oldLogProbs, tokenOffset, tokens))
+                .logProbs(FloatView.at(g.logProbs, tokenOffset, tokens))
+                .advantages(FloatView.at(g.advantages, tokenOffset, tokens));
         if (mode == Mode.FULL_VOCAB) {
             int[] full = {rows, t, g.vocab};
             int fullOffset = tokenOffset * g.vocab;
-            b.fullVocabLogProbs(FloatView.of(g.rolloutFull, fullOffset, full),
-                    FloatView.of(g.targetFull(target), fullOffset, full));
+            b.fullVocabLogProbs(FloatView.at(g.rolloutFull, fullOffset, full),
+                    FloatView.at(g.targetFull(target), fullOffset, full));
         } else {
             TopK top = g.topK(target);
             int[] lists = {rows, t, g.topK};
             int listOffset = tokenOffset * g.topK;
-            b.rolloutTopK(IdView.of(top.rolloutIds, listOffset, lists), FloatView.of(top.rolloutLogProbs, listOffset, lists))
-                    .targetTopK(IdView.of(top.targetIds, listOffset, lists), FloatView.of(top.targetLogProbs, listOffset, lists))
-                    .targetLogProbsAtRolloutTopK(FloatView.of(top.targetAtRollout, listOffset, lists));
+            b.rolloutTopK(IdView.at(top.rolloutIds, listOffset, lists), FloatView.at(top.rolloutLogProbs, listOffset, lists))
+                    .targetTopK(IdView.at(top.targetIds, listOffset, lists), FloatView.at(top.targetLogProbs, listOffset, lists))
+                    .targetLogProbsAtRolloutTopK(FloatView.at(top.targetAtRollout, listOffset, lists));
             if (mode == Mode.TOP_K_CROSS) {
-                b.rolloutLogProbsAtTargetTopK(FloatView.of(top.rolloutAtTarget, listOffset, lists));
+                b.rolloutLogProbsAtTargetTopK(FloatView.at(top.rolloutAtTarget, listOffset, lists));
             }
         }
         return b;

@@ -231,7 +231,7 @@ class TrainingLoopTest {
             RandomBatches.Generated g = rolloutIsTheAnchor();
             JackpotBatch batch = RandomBatches.build(g, Target.REFERENCE, RandomBatches.Mode.FULL_VOCAB);
             JackpotConfig jackpot = JackpotConfig.builder().topK(3).target(Target.REFERENCE).lambda(1.0).build();
-            JackpotConfig ppo = jackpot.toBuilder().useJackpot(false).rolloutIsThreshold(ResidualCorrection.none()).build();
+            JackpotConfig ppo = jackpot.toBuilder().useJackpot(false).rolloutIs(RolloutIs.NONE).build();
             JackpotResult j = Jackpot.compute(jackpot, batch);
             JackpotResult p = Jackpot.compute(ppo, batch);
             assertEquals(1.0, j.metric(JackpotMetric.ACCEPTANCE_RATE), 0.0);

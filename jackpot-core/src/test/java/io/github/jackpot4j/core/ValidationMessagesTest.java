@@ -279,7 +279,7 @@ class ValidationMessagesTest {
         Arrays.fill(padded, -7);
         System.arraycopy(in.rolloutIds, 0, padded, 4, 12);
         JackpotBatch batch = in.builder()
-                .rolloutTopK(IdView.of(padded, 4, new int[] {2, 3, 2}), FloatView.of(in.rolloutTopk, new int[] {2, 3, 2}))
+                .rolloutTopK(IdView.at(padded, 4, new int[] {2, 3, 2}), FloatView.of(in.rolloutTopk, new int[] {2, 3, 2}))
                 .build();
         JackpotConfig config = JackpotConfig.builder().topK(2).build();
         assertArrayEquals(Jackpot.compute(config, in.builder().build()).zApprox(), Jackpot.compute(config, batch).zApprox(), 0f);
@@ -295,7 +295,7 @@ class ValidationMessagesTest {
         for (int i = 0; i < data.length; i++) {
             buffer.put(offset + i, data[i]);
         }
-        return FloatView.of(buffer, offset, shape);
+        return FloatView.at(buffer, offset, shape);
     }
 
     private static IdView ints(int[] data, int offset, int[] shape) {
@@ -303,7 +303,7 @@ class ValidationMessagesTest {
         buffer.position(offset);
         buffer.put(data);
         buffer.position(1); // the view ignores the position
-        return IdView.of(buffer, offset, shape);
+        return IdView.at(buffer, offset, shape);
     }
 
     private static IdView longs(int[] data, int offset, int[] shape) {
@@ -312,6 +312,6 @@ class ValidationMessagesTest {
         for (int i = 0; i < data.length; i++) {
             buffer.put(offset + i, data[i]);
         }
-        return IdView.of(buffer, offset, shape);
+        return IdView.at(buffer, offset, shape);
     }
 }

@@ -51,15 +51,15 @@ class ViewPropertiesTest {
                     float[] a = new float[capacity];
                     java.util.Arrays.fill(a, Float.NaN);
                     System.arraycopy(data, 0, a, offset, data.length);
-                    return FloatView.of(a, offset, shape);
+                    return FloatView.at(a, offset, shape);
                 }
                 case HEAP_BUFFER: {
                     FloatBuffer b = FloatBuffer.allocate(capacity);
-                    return FloatView.of(fill(b, data, offset), offset, shape);
+                    return FloatView.at(fill(b, data, offset), offset, shape);
                 }
                 default: {
                     FloatBuffer b = ByteBuffer.allocateDirect(4 * capacity).order(ByteOrder.nativeOrder()).asFloatBuffer();
-                    return FloatView.of(fill(b, data, offset), offset, shape);
+                    return FloatView.at(fill(b, data, offset), offset, shape);
                 }
             }
         }
@@ -86,7 +86,7 @@ class ViewPropertiesTest {
                     int[] a = new int[capacity];
                     java.util.Arrays.fill(a, poison);
                     System.arraycopy(data, 0, a, offset, data.length);
-                    return IdView.of(a, offset, shape);
+                    return IdView.at(a, offset, shape);
                 }
                 case LONG_ARRAY: {
                     long[] a = new long[capacity];
@@ -94,7 +94,7 @@ class ViewPropertiesTest {
                     for (int i = 0; i < data.length; i++) {
                         a[offset + i] = data[i];
                     }
-                    return IdView.of(a, offset, shape);
+                    return IdView.at(a, offset, shape);
                 }
                 case HEAP_INT_BUFFER:
                 case DIRECT_INT_BUFFER: {
@@ -107,7 +107,7 @@ class ViewPropertiesTest {
                         b.put(offset + i, data[i]);
                     }
                     remember(b);
-                    return IdView.of(b, offset, shape);
+                    return IdView.at(b, offset, shape);
                 }
                 default: {
                     LongBuffer b = ByteBuffer.allocateDirect(8 * capacity).order(ByteOrder.nativeOrder()).asLongBuffer();
@@ -118,7 +118,7 @@ class ViewPropertiesTest {
                         b.put(offset + i, data[i]);
                     }
                     remember(b);
-                    return IdView.of(b, offset, shape);
+                    return IdView.at(b, offset, shape);
                 }
             }
         }

@@ -64,7 +64,7 @@ class WeightsTest {
     }
 
     private static JackpotResult withResidual(ResidualCorrection f) {
-        return Jackpot.compute(config().residualCorrection(f).build(), residualRatios());
+        return Jackpot.compute(Batches.withF(config(), f).build(), residualRatios());
     }
 
     @Test
@@ -104,11 +104,11 @@ class WeightsTest {
         JackpotBatch batch = Batches.of(1, 1).rollout(0.1).current(0.1).old(0.3).zApprox(0.2).build();
         JackpotConfig.Builder reference = config().target(Target.REFERENCE);
         // TRUNCATE(2): F(1) = 1 → 0.6; TRUNCATE(0.5): F(1) = 0.5 → 0.3; IcePop [2, 5]: F(1) = 0 → 0
-        assertEquals(0.6, Jackpot.compute(reference.residualCorrection(ResidualCorrection.truncate(2)).build(), batch)
+        assertEquals(0.6, Jackpot.compute(reference.rolloutIsThreshold(ResidualCorrection.truncate(2)).build(), batch)
                 .weights()[0], 1e-6);
-        assertEquals(0.3, Jackpot.compute(reference.residualCorrection(ResidualCorrection.truncate(0.5)).build(),
+        assertEquals(0.3, Jackpot.compute(reference.rolloutIsThreshold(ResidualCorrection.truncate(0.5)).build(),
                 batch).weights()[0], 1e-6);
-        assertEquals(0.0, Jackpot.compute(reference.residualCorrection(ResidualCorrection.icepop(2, 5)).build(),
+        assertEquals(0.0, Jackpot.compute(reference.rolloutIsThreshold(ResidualCorrection.icepop(2, 5)).build(),
                 batch).weights()[0], 0.0);
     }
 
@@ -133,7 +133,7 @@ class WeightsTest {
     private static JackpotResult baseline(ResidualCorrection f) {
         JackpotBatch batch = Batches.of(1, 3).rollout(0.1, 0.4, 0.1).currentAndOld(0.3, 0.1, 0.15)
                 .uniforms(0.99f, 0.99f, 0.99f).buildWithoutTopK();
-        JackpotResult r = Jackpot.compute(JackpotConfig.builder().useJackpot(false).residualCorrection(f).build(),
+        JackpotResult r = Jackpot.compute(Batches.withF(JackpotConfig.builder().useJackpot(false), f).build(),
                 batch);
         assertArrayEquals(new float[] {1f, 1f, 1f}, r.acceptMask(), 0f);
         assertEquals(1.0, r.metric(JackpotMetric.ACCEPTANCE_RATE), 0.0);

@@ -63,12 +63,15 @@ final class DjlMath {
         return NDArrays.where(below.gt((float) hi), m.full(x.getShape(), (float) hi, x.getDataType()), below);
     }
 
-    /** x − y with (−∞) − (−∞) = 0 (the only NaN a difference of legal log-probs can produce). */
+    /**
+     * x − y with (−∞) − (−∞) = 0, as the core's {@code LogRatio}: the only NaN a difference of legal
+     * log-probs can produce. Only that case is mapped; any other NaN (a NaN or +∞ operand, which
+     * validation refuses) stays NaN instead of silently becoming a ratio of 1.
+     */
     static NDArray logRatio(NDArray x, NDArray y) {
         NDArray d = x.sub(y);
-        NDArray nan = d.isNaN();
-        NDArray zero = d.zerosLike();
-        return NDArrays.where(nan, zero, d);
+        NDArray bothZero = x.eq(Float.NEGATIVE_INFINITY).logicalAnd(y.eq(Float.NEGATIVE_INFINITY));
+        return NDArrays.where(bothZero, d.zerosLike(), d);
     }
 
     /** {@link #logRatio} clamped to [−20, 20]. */

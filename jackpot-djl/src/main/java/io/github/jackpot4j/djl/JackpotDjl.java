@@ -81,6 +81,7 @@ public final class JackpotDjl {
             tempAttach(sub, policyLogits, rollout.arrays());
             Shape tokens = new Shape(logitShape.get(0), logitShape.get(1));
             long vocab = logitShape.get(2);
+            DjlChecks.logitsEntry(config.topK(), "policy_logits", policyLogits, rollout);
             checkRollout(config, rollout, tokens, vocab);
             DjlChecks.noNaN("policy_logits", policyLogits);
             NDArray logp = DjlMath.toFloat32(policyLogits).logSoftmax(-1);
@@ -132,6 +133,7 @@ public final class JackpotDjl {
             }
             tempAttach(sub, logProbs, all);
             long vocab = rollout.rolloutLogits != null ? rollout.rolloutLogits.getShape().get(2) : Long.MAX_VALUE;
+            DjlChecks.logProbsEntry(config.topK(), logProbs, rollout);
             checkRollout(config, rollout, tokens, vocab);
             DjlChecks.logProbs("log_probs", logProbs);
             Shape lists = new Shape(tokens.get(0), tokens.get(1), config.topK());
@@ -278,7 +280,7 @@ public final class JackpotDjl {
             throw new IllegalArgumentException("budget mode with global statistics: λ must be one for all micro-batches;"
                     + " solve it over the whole batch and pass config.withLambda(λ)");
         }
-        double lambda = config.budgetMode() ? DjlBudget.solve(config, delta, valid) : config.lambda();
+        double lambda = DjlBudget.lambda(config, delta, valid); // clamped to [1e-30, 1e30] for float32
         NDArray ratio = delta.exp();
         NDArray acceptance = ratio.div((float) lambda).minimum(1f);
         NDArray accept = useJackpot
@@ -311,10 +313,10 @@ public final class JackpotDjl {
             if (config.useTopkRenorm()) {
                 NDArray positive = rolloutMass.gt(0f).logicalAnd(targetMass.gt(0f));
                 NDArray qScale = NDArrays.where(positive, rolloutMass, rolloutMass.onesLike()).expandDims(-1);
-                NDArray pScale = NDArrays.where(positive, targetMass, targetMass.onesLike()).mul((float) lambda)
-                        .expandDims(-1);
-                NDArray terms = q.div(qScale).minimum(p.div(pScale)).sum(new int[] {-1})
-                        .add(qOnly.div(qScale).minimum(pOnly.div(pScale)).sum(new int[] {-1}));
+                // p̂/λ as (p / Σp) / λ: Σp · λ can underflow float32 to 0 (then 0/0 = NaN); p/Σp ≤ 1, λ ≥ 1e-30
+                NDArray pScale = NDArrays.where(positive, targetMass, targetMass.onesLike()).expandDims(-1);
+                NDArray terms = q.div(qScale).minimum(p.div(pScale).div((float) lambda)).sum(new int[] {-1})
+                        .add(qOnly.div(qScale).minimum(pOnly.div(pScale).div((float) lambda)).sum(new int[] {-1}));
                 z = NDArrays.where(positive, terms, terms.zerosLike());
             } else {
                 z = q.minimum(p.div((float) lambda)).sum(new int[] {-1})
@@ -347,6 +349,7 @@ public final class JackpotDjl {
                 : 1.0;
 
         // §6 weights (stop-gradient)
+        kappa = DjlEdges.floatFactor(kappa); // κ beyond float32 (Σ Zapprox underflowing) would make ∞ · 0 = NaN
         NDArray z = zApprox.mul((float) kappa);
         ResidualCorrection f = config.residualCorrection();
         NDArray weights;
@@ -370,6 +373,8 @@ public final class JackpotDjl {
         NDArray perToken = accept.mul(weights).mul(objective.get(0));
         NDArray loss = DjlMath.aggregate(config, perToken, accept, scope.acceptedTokens(), scope.sequences(),
                 tokens.get(1));
+        DjlEdges.requireFinite(loss, "the policy loss", "advantages (|A| · rho · r overflows; jackpot_clip_ratio = "
+                + config.weightClip() + ", loss_scale_factor = " + config.lossScaleFactor() + ")");
 
         // §10 metrics: one stacked read of scalars
         Map<String, Double> metrics = metrics(config, lambda, kappa, valid, accept, acceptance, zApprox, weights,
@@ -392,8 +397,8 @@ public final class JackpotDjl {
         double n = local.validTokens();
         // the weight metrics describe the weights that act: over accepted tokens, like the ESS (§10)
         NDArray rejected = accept.eq(0f);
-        NDArray maxWeight = NDArrays.where(rejected, weights.zerosLike().sub(Float.MAX_VALUE), weights).max();
-        NDArray minWeight = NDArrays.where(rejected, weights.zerosLike().add(Float.MAX_VALUE), weights).min();
+        NDArray maxWeight = DjlEdges.max(NDArrays.where(rejected, weights.zerosLike().sub(Float.MAX_VALUE), weights));
+        NDArray minWeight = DjlEdges.min(NDArrays.where(rejected, weights.zerosLike().add(Float.MAX_VALUE), weights));
         NDArray accepted = accept.mul(weights);
         NDList sums = new NDList(
                 acceptance.mul(valid).sum(), zApprox.sum(), weights.sum(), maxWeight, minWeight,
@@ -437,6 +442,7 @@ public final class JackpotDjl {
      * correction F(p_ω,old / p_inf); no rejection.
      */
     public static JackpotLossOutput actorLoss(JackpotConfig config, NDArray actorLogits, RolloutBatch rollout) {
+        DjlChecks.actor(config.topK(), actorLogits, rollout); // named as the actor's, before the policy path runs
         JackpotConfig baseline = config.toBuilder().useJackpot(false).target(Target.LATEST).build();
         NDArray anchor = rollout.actorOldLogProbs != null ? rollout.actorOldLogProbs
                 : rollout.rolloutLogProbs != null ? rollout.rolloutLogProbs : null;
@@ -461,19 +467,19 @@ public final class JackpotDjl {
             List<NDArray> rest = new ArrayList<>(rollout.arrays());
             rest.add(policyLogits);
             tempAttach(sub, actorLogits, rest);
-            DjlChecks.noNaN("actor_logits", actorLogits);
-            DjlChecks.noNaN("policy_logits", policyLogits);
+            DjlChecks.distillation(policyLogits, actorLogits, rollout);
             Shape tokens = new Shape(shape.get(0), shape.get(1));
             NDArray valid = responseMask(rollout, sub, tokens);
             NDArray policy = policyLogits.toType(DataType.FLOAT32, false).logSoftmax(-1).stopGradient();
             NDArray actor = DjlMath.toFloat32(actorLogits).logSoftmax(-1);
-            NDArray kl = divergence == Divergence.FORWARD
-                    ? policy.exp().mul(policy.sub(actor)).sum(new int[] {-1})
-                    : actor.exp().mul(actor.sub(policy)).sum(new int[] {-1});
+            NDArray kl = divergence == Divergence.FORWARD ? DjlEdges.kl(policy, "policy_logits", actor, "actor_logits", valid)
+                    : DjlEdges.kl(actor, "actor_logits", policy, "policy_logits", valid);
             NDArray perToken = kl.mul(valid);
             float[] counts = NDArrays.stack(new NDList(valid.sum(),
                     valid.sum(new int[] {-1}).gt(0f).toType(DataType.FLOAT32, false).sum())).toFloatArray();
             NDArray loss = DjlMath.aggregate(config, perToken, valid, counts[0], counts[1], shape.get(1));
+            DjlEdges.requireFinite(loss, "the distillation loss", "policy_logits and actor_logits (log-probs so far"
+                    + " apart, near the float32 limit, that the KL overflows)");
             loss.attach(caller);
             return loss;
         }

@@ -13,6 +13,7 @@ import ai.djl.training.GradientCollector;
 import io.github.jackpot4j.core.AcceptanceEstimate;
 import io.github.jackpot4j.core.Jackpot;
 import io.github.jackpot4j.core.JackpotConfig;
+import io.github.jackpot4j.core.RolloutIs;
 import io.github.jackpot4j.core.JackpotMetric;
 import io.github.jackpot4j.core.JackpotResult;
 import io.github.jackpot4j.core.LossAggMode;
@@ -65,8 +66,8 @@ class JackpotDjlTest {
                 .ppoClip(rng.nextInt(5) != 0)
                 .seed(rng.nextLong());
         switch (rng.nextInt(4)) {
-            case 0: c.residualCorrection(ResidualCorrection.none()); break;
-            case 1: c.residualCorrection(ResidualCorrection.icepop(0.5, 2.0)); break;
+            case 0: c.rolloutIs(RolloutIs.NONE); break;
+            case 1: c.rolloutIsThreshold(ResidualCorrection.icepop(0.5, 2.0)); break;
             case 2: c.useJackpot(false); break;
             default: break;
         }
@@ -153,7 +154,7 @@ class JackpotDjlTest {
         // Baseline without correction: ρ = 1 and Mask = 1 do not depend on the logits, so the loss is a
         // smooth function of them and central differences of the adapter itself check the autograd chain
         // logits → log-softmax → gather → ratio → clip → aggregation.
-        JackpotConfig config = JackpotConfig.builder().useJackpot(false).rolloutIs(false).topK(2)
+        JackpotConfig config = JackpotConfig.builder().useJackpot(false).rolloutIs(RolloutIs.NONE).topK(2)
                 .lossAggMode(LossAggMode.SEQ_MEAN_TOKEN_MEAN).build();
         DjlFixture f = new DjlFixture(5L, 2, 3, 5, 2, 0.5);
         try (NDManager m = manager.newSubManager()) {

@@ -17,9 +17,9 @@ public final class BudgetCommand {
 
     static final String HELP = String.join("\n",
             "usage: jackpot budget --in BATCH.npz --target-acceptance A [--step N] [--sequence-offset N]",
-            "                      [--set key=value]...",
+            "                      [--config FILE.yaml [--config-section PATH]] [--set key=value]...",
             "Prints the lambda at which the mean OBRS acceptance min(1, p_tgt/(lambda p_inf)) over the valid",
-            "tokens of the batch equals A in (0, 1] (MATH.md section 9). --set jackpot_target=reference uses",
+            "tokens of the batch equals A in (0, 1] (docs/math.md §9). --set jackpot_target=reference uses",
             "old_log_probs as the target. The expected acceptance draws nothing, so --step and",
             "--sequence-offset are optional here; they are accepted (and --step is checked against the file's",
             "`step` array) so that the same arguments work for `jackpot weights`.");
@@ -27,7 +27,8 @@ public final class BudgetCommand {
     /** Runs the command; returns the exit status. */
     public static int run(String[] argv, PrintStream out, PrintStream err) {
         try {
-            Args args = Args.parse(argv, Set.of("--in", "--target-acceptance", "--set", "--step", "--sequence-offset"),
+            Args args = Args.parse(argv, Set.of("--in", "--target-acceptance", "--set", "--step", "--sequence-offset",
+                    "--config", "--config-section"),
                     Set.of());
             if (args.help()) {
                 out.println(HELP);
@@ -42,7 +43,7 @@ public final class BudgetCommand {
             Long step = args.has("--step") ? args.whole("--step", 0, 0, Long.MAX_VALUE) : null;
             long offset = args.whole("--sequence-offset", 0, 0, Long.MAX_VALUE);
             NpzBatch.Loaded arrays = NpzBatch.read(in);
-            Map<String, Object> settings = args.settings("--set");
+            Map<String, Object> settings = WeightsCommand.settings(args); // --config, then --set (as weights)
             settings.put("jackpot_target_acceptance", target);
             int k = arrays.topK();
             if (k > 0 && !settings.containsKey("jackpot_log_probs_to_keep")) {

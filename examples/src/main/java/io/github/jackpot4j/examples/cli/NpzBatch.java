@@ -141,7 +141,7 @@ final class NpzBatch {
         Long step = option != null ? option : inFile;
         if (step == null && needStep) {
             throw new IOException(batch.file() + " has no `step` array and no --step was given: pass --step N, the"
-                    + " trainer's global step of this batch (the rejection draws are keyed by it, MATH.md section 3)");
+                    + " trainer's global step of this batch (the rejection draws are keyed by it, docs/math.md §3)");
         }
         return step;
     }
@@ -240,12 +240,12 @@ final class NpzBatch {
 
     private static FloatView view(Loaded in, String name) {
         NpzReader.Array a = in.arrays().get(name);
-        return FloatView.of(a.floats(), 0, toInts(a.shape()));
+        return FloatView.at(a.floats(), 0, toInts(a.shape()));
     }
 
     private static IdView ids(Loaded in, String name) {
         NpzReader.Array a = in.arrays().get(name);
-        return IdView.of(a.longs(), 0, toInts(a.shape()));
+        return IdView.at(a.longs(), 0, toInts(a.shape()));
     }
 
     private static int[] toInts(long[] shape) {

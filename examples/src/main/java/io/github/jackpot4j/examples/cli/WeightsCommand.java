@@ -24,28 +24,34 @@ public final class WeightsCommand {
 
     static final String HELP = String.join("\n",
             "usage: jackpot weights --in BATCH.npz --out RESULT.npz [--metrics METRICS.json] [--step N]",
-            "                       [--sequence-offset N] [--set key=value]...",
+            "                       [--sequence-offset N] [--config FILE.yaml [--config-section PATH]]",
+            "                       [--set key=value]...",
             "Computes the Jackpot loss of a batch saved with np.savez / np.savez_compressed whose arrays are",
-            "named as in MATH.md section 1 (log_probs, old_log_probs, rollout_log_probs, advantages,",
+            "named as in docs/cli.md (log_probs, old_log_probs, rollout_log_probs, advantages,",
             "response_mask, rollout_topk_ids, ..., optional uniforms, optional scalar step) and writes weights,",
             "accept_mask, z_approx, z, per_token_loss, grad_log_probs ([B,T] float32) and loss (scalar).",
             "  --in FILE              the batch (.npz); never modified",
             "  --out FILE             the result (.npz); must differ from --in, its folder must exist",
             "  --metrics FILE         also write the metrics as a flat JSON object",
             "  --step N               the trainer's global step of this batch (>= 0): the rejection draws are",
-            "                         keyed by it (MATH.md section 3). Required with use_jackpot = true unless",
+            "                         keyed by it (docs/math.md §3). Required with use_jackpot = true unless",
             "                         the file has a scalar `step` array (or `uniforms`); if both are given",
             "                         they must agree",
             "  --sequence-offset N    the global index of the file's first sequence (default 0), when the file",
             "                         is one micro-batch of a larger batch",
-            "  --set key=value        any configuration key of MATH.md section 11, repeatable",
+            "  --config FILE.yaml     the Jackpot keys of a verl YAML file (read as YAML 1.2: an unquoted 0.5_5",
+            "                         stays \"0.5_5\"); other keys of the section are ignored. The section is",
+            "                         the top level, actor_rollout_ref.actor or actor, whichever has a Jackpot key",
+            "  --config-section PATH  the dotted path of the section, e.g. actor_rollout_ref.actor",
+            "  --set key=value        any configuration key (docs/config.md), repeatable; overrides --config",
             "                         (jackpot_log_probs_to_keep defaults to the file's k)",
             "Outputs are written all-or-nothing: on any error no output file is left behind.");
 
     /** Runs the command; returns the exit status. */
     public static int run(String[] argv, PrintStream out, PrintStream err) {
         try {
-            Args args = Args.parse(argv, Set.of("--in", "--out", "--metrics", "--set", "--step", "--sequence-offset"),
+            Args args = Args.parse(argv, Set.of("--in", "--out", "--metrics", "--set", "--step", "--sequence-offset",
+                    "--config", "--config-section"),
                     Set.of());
             if (args.help()) {
                 out.println(HELP);
@@ -97,8 +103,8 @@ public final class WeightsCommand {
         }
     }
 
-    static JackpotConfig config(Args args, NpzBatch.Loaded arrays) {
-        Map<String, Object> settings = args.settings("--set");
+    static JackpotConfig config(Args args, NpzBatch.Loaded arrays) throws IOException {
+        Map<String, Object> settings = settings(args);
         int k = arrays.topK();
         if (k > 0 && !settings.containsKey("jackpot_log_probs_to_keep")) {
             settings.put("jackpot_log_probs_to_keep", k);
@@ -106,15 +112,26 @@ public final class WeightsCommand {
         return JackpotConfig.fromMap(settings);
     }
 
-    /** A flat JSON object of numbers (a non-finite value, which MATH.md §10 rules out, would be null). */
-    static String json(Map<String, Double> metrics) {
-        StringBuilder sb = new StringBuilder("{\n");
-        int i = 0;
-        for (Map.Entry<String, Double> e : metrics.entrySet()) {
-            Double v = e.getValue();
-            sb.append("  \"").append(e.getKey()).append("\": ").append(v == null || !Double.isFinite(v) ? "null" : v)
-                    .append(++i < metrics.size() ? ",\n" : "\n");
+    /** {@code --config} (and its section), then every {@code --set} over it. */
+    static Map<String, Object> settings(Args args) throws IOException {
+        Map<String, Object> settings = new LinkedHashMap<>();
+        if (args.has("--config")) {
+            settings.putAll(YamlConfig.read(Path.of(args.get("--config", null)), args.get("--config-section", null),
+                    new java.util.ArrayList<>()));
+        } else if (args.has("--config-section")) {
+            throw new Args.ValueException("--config-section needs --config");
         }
-        return sb.append("}\n").toString();
+        settings.putAll(args.settings("--set"));
+        return settings;
+    }
+
+    /**
+     * A flat JSON object of numbers, written by Gson (a non-finite value, which MATH.md §10 rules out,
+     * would be null: JSON has no NaN).
+     */
+    static String json(Map<String, Double> metrics) {
+        Map<String, Double> finite = new LinkedHashMap<>();
+        metrics.forEach((k, v) -> finite.put(k, v == null || !Double.isFinite(v) ? null : v));
+        return new com.google.gson.GsonBuilder().setPrettyPrinting().serializeNulls().create().toJson(finite) + "\n";
     }
 }

@@ -2,6 +2,7 @@ package io.github.jackpot4j.examples.demo;
 
 import io.github.jackpot4j.core.DistillationController;
 import io.github.jackpot4j.core.JackpotConfig;
+import io.github.jackpot4j.core.RolloutIs;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -269,9 +270,9 @@ public final class DecoupledDemo {
         JackpotConfig.Builder c = JackpotConfig.builder().topK(k).seed(seed).lambda(jackpotLambda)
                 .lossAggMode(io.github.jackpot4j.core.LossAggMode.SEQ_MEAN_TOKEN_MEAN);
         switch (method) {
-            case "on-policy": case "off-policy": case "ppo": return c.useJackpot(false).rolloutIs(false).build();
+            case "on-policy": case "off-policy": case "ppo": return c.useJackpot(false).rolloutIs(RolloutIs.NONE).build();
             case "tis": return c.useJackpot(false).build();
-            case "no-clip": return c.useJackpot(false).rolloutIs(false).ppoClip(false).build();
+            case "no-clip": return c.useJackpot(false).rolloutIs(RolloutIs.NONE).ppoClip(false).build();
             case "jackpot": return c.build();
             case "jackpot-no-clip": return c.ppoClip(false).build();
             default: throw new IllegalArgumentException(method);

@@ -42,10 +42,10 @@ public final class Nd4jViews {
     public static FloatView floatView(INDArray a) {
         int[] shape = shape(a);
         if (isZeroCopy(a, false)) {
-            return FloatView.of(nio(a).asFloatBuffer(), (int) a.offset(), shape).keepingAlive(a);
+            return FloatView.at(nio(a).asFloatBuffer(), (int) a.offset(), shape).keepingAlive(a);
         }
         float[] copy = a.dup('c').castTo(DataType.FLOAT).data().asFloat();
-        return FloatView.of(copy, 0, shape);
+        return FloatView.at(copy, 0, shape);
     }
 
     /** An {@link IdView} over the array's memory (no copy when possible, see the class comment). */
@@ -53,12 +53,12 @@ public final class Nd4jViews {
         int[] shape = shape(a);
         if (isZeroCopy(a, true)) {
             ByteBuffer bytes = nio(a);
-            IdView view = a.dataType() == DataType.INT ? IdView.of(bytes.asIntBuffer(), (int) a.offset(), shape)
-                    : IdView.of(bytes.asLongBuffer(), (int) a.offset(), shape);
+            IdView view = a.dataType() == DataType.INT ? IdView.at(bytes.asIntBuffer(), (int) a.offset(), shape)
+                    : IdView.at(bytes.asLongBuffer(), (int) a.offset(), shape);
             return view.keepingAlive(a);
         }
         long[] copy = a.dup('c').castTo(DataType.LONG).data().asLong();
-        return IdView.of(copy, 0, shape);
+        return IdView.at(copy, 0, shape);
     }
 
     private static ByteBuffer nio(INDArray a) {
@@ -124,6 +124,23 @@ public final class Nd4jViews {
             throw new IllegalArgumentException(name + " is required but was not given");
         }
         return a;
+    }
+
+    /**
+     * A per-token output of {@code result} ({@code weights()}, {@code acceptMask()}, {@code z()},
+     * {@code gradLogProbs()}, ...) as a c-order float32 [B,T] {@link INDArray} (a copy):
+     * {@code Nd4jViews.shaped(r, r.weights())}.
+     *
+     * @throws IllegalArgumentException when {@code perToken} does not hold B·T values
+     */
+    public static INDArray shaped(io.github.jackpot4j.core.JackpotResult result, float[] perToken) {
+        int b = result.batchSize();
+        int t = result.length();
+        if (perToken == null || perToken.length != b * t) {
+            throw new IllegalArgumentException("perToken has " + (perToken == null ? 0 : perToken.length)
+                    + " values but the result is [" + b + "," + t + "]");
+        }
+        return toINDArray(perToken, b, t);
     }
 
     /** A c-order float32 {@link INDArray} holding a copy of {@code data} with the given shape (e.g. a result's weights). */

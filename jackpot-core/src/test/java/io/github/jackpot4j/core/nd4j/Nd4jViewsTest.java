@@ -115,7 +115,7 @@ class Nd4jViewsTest {
         assertArrayEquals(expected.gradLogProbs(), viaNd4j.gradLogProbs());
         assertEquals(expected.loss(), viaNd4j.loss(), 0.0);
 
-        INDArray weights = Nd4jViews.toINDArray(viaNd4j.weights(), b, t);
+        INDArray weights = Nd4jViews.shaped(viaNd4j, viaNd4j.weights());
         assertArrayEquals(new long[] {b, t}, weights.shape());
         assertEquals(viaNd4j.weights()[4], weights.getFloat(1, 1));
 

@@ -1,0 +1,23 @@
+package io.github.jackpot4j.core;
+
+/**
+ * Whether the residual correction F of MATH.md §6 applies, key {@code rollout_is} (verl's name):
+ * {@link #TOKEN} applies F as {@code rollout_is_threshold} says, {@link #NONE} makes F = 1.
+ */
+public enum RolloutIs {
+    /** Token-level importance correction (truncated IS or IcePop, per {@code rollout_is_threshold}). */
+    TOKEN("token"),
+    /** No residual correction: F(x) = 1. */
+    NONE("none");
+
+    private final String key;
+
+    RolloutIs(String key) {
+        this.key = key;
+    }
+
+    /** The value as written in configuration maps. */
+    public String key() {
+        return key;
+    }
+}
