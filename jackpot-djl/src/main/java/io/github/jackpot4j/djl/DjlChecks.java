@@ -220,7 +220,7 @@ final class DjlChecks {
         try (NDArray a = ids.expandDims(-1);
              NDArray b = ids.expandDims(-2);
              NDArray eq = a.eq(b);
-             NDArray count = eq.toType(DataType.INT32, false).sum(new int[] {-1});
+             NDArray count = eq.sum(new int[] {-1}); // a boolean sum (int64): no int copy of [B,T,k,k]
              NDArray dup = count.gt(1)) {
             if (any(dup)) {
                 throw new IllegalArgumentException(name + firstIndex(dup)
