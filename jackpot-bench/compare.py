@@ -56,5 +56,17 @@ for (n, k), f in sorted(cpu.items()):
     c, r = float(f["core_med_ms"]), float(f["read_med_ms"])
     p1 = float(peer[(n, k, 1)]["cpu_med_ms"]) if (n, k, 1) in peer else None
     print(f"{n:>8} {k:>3} {c:>9.2f} {r:>9.2f} {fmt(p1):>9} {fmt(p1 / c if p1 else None):>9} {c / r:>9.2f}")
+if len(sys.argv) > 3:
+    dj1 = {}
+    for r in json.load(open(sys.argv[3])):
+        p = r["params"]
+        dj1[(int(p["tokens"]), int(p["k"]), r["benchmark"].rsplit(".", 1)[1])] = r["primaryMetric"]["score"] / 1e3
+    print("\nDJL adapter with 1 PyTorch thread vs the 1-thread peer (ms; ratio = DJL / peer):")
+    print(f"{'N':>8} {'k':>3} {'peer 1t':>9} {'djl':>9} {'djl trusted':>11} {'djl/peer':>9} {'trusted/peer':>12}")
+    for n, k in sorted({(n, k) for (n, k, _) in dj1}):
+        p1 = float(peer[(n, k, 1)]["med_ms"]) if (n, k, 1) in peer else None
+        d, dt = dj1.get((n, k, "djlOpByOp")), dj1.get((n, k, "djlOpByOpTrusted"))
+        print(f"{n:>8} {k:>3} {fmt(p1):>9} {fmt(d):>9} {fmt(dt):>11} {fmt(d / p1 if d and p1 else None):>9} "
+              f"{fmt(dt / p1 if dt and p1 else None):>12}")
 print("[goals at N=524288, k=20: peer/core >= 5 at both thread counts; core2t/read <= 4; core1t/read <= 8;"
       " 1t/2t >= 1.8; djl/peer <= 1.5]")

@@ -38,4 +38,14 @@ methods="fusedSequential|fusedParallel|onePassRead"
 if [ "${SKIP_DJL:-0}" != 1 ]; then methods="$methods|djlOpByOp|djlOpByOpTrusted"; fi
 java -jar "$JAR" "CoreBenchmark.($methods)\$" -p tokens="$(echo $NS | tr ' ' ,)" -p k="$K" \
   -f 1 -wi "$WI" -i "$I" -w 1s -r 1s -rf json -rff "$OUT/jmh.json" | grep -E '^(Benchmark|CoreBenchmark)' || true
-"$PY" compare.py "$OUT/peer.txt" "$OUT/jmh.json" | tee "$OUT/ratios.txt"
+dj1=""
+if [ "${SKIP_DJL:-0}" != 1 ]; then
+  # the DJL adapter with one PyTorch thread, against the 1-thread peer: the ratio that holds on a shared
+  # machine (2-thread PyTorch, in the peer and in DJL alike, slows down many-fold when a core is busy)
+  java -jar "$JAR" "CoreBenchmark.(djlOpByOp|djlOpByOpTrusted)\$" -p tokens="$(echo $NS | tr ' ' ,)" -p k="$K" \
+    -f 1 -wi "$WI" -i "$I" -w 1s -r 1s -rf json -rff "$OUT/jmh-djl1.json" \
+    -jvmArgsAppend "-Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1" \
+    | grep -E '^(Benchmark|CoreBenchmark)' || true
+  dj1="$OUT/jmh-djl1.json"
+fi
+"$PY" compare.py "$OUT/peer.txt" "$OUT/jmh.json" $dj1 | tee "$OUT/ratios.txt"

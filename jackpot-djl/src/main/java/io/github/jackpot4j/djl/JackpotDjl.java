@@ -89,6 +89,7 @@ public final class JackpotDjl {
             NDArray logProbs = logp.gather(ids.expandDims(-1), -1).squeeze(-1);
             NDArray target = logp.stopGradient();
             RolloutSide r = rolloutSide(config, rollout, ids, vocab);
+            r.topIds = r.topIds.toType(DataType.INT64, false); // gathered from below
             NDList top = target.topK(config.topK(), -1);
             NDArray targetIds = top.get(1);
             NDArray targetTop = top.get(0);
@@ -198,7 +199,14 @@ public final class JackpotDjl {
             }
             NDArray ids = rollout.tokenIds.toType(DataType.INT64, false);
             RolloutSide r = rolloutSide(config, rollout, ids, vocab);
-            NDArray targetIds = target.ids.toType(DataType.INT64, false);
+            // The ids only meet in the union's equality test when no rollout logits are gathered: keep
+            // them in their own integer type when both lists share it (no int64 copies of [B,T,k]).
+            boolean sameIdType = rollout.rolloutLogits == null
+                    && target.ids.getDataType() == rollout.rolloutTopkIds.getDataType();
+            NDArray targetIds = sameIdType ? target.ids : target.ids.toType(DataType.INT64, false);
+            if (!sameIdType) {
+                r.topIds = r.topIds.toType(DataType.INT64, false);
+            }
             NDArray rolloutAtTarget = target.rolloutLogProbsAtTargetTopK != null
                     ? target.rolloutLogProbsAtTargetTopK.toType(DataType.FLOAT32, false)
                     : r.logSoftmax != null ? r.logSoftmax.gather(targetIds, -1) : null;
@@ -234,7 +242,7 @@ public final class JackpotDjl {
             r.topIds = top.get(1);
         } else {
             r.logProbs = rollout.rolloutLogProbs.toType(DataType.FLOAT32, false);
-            r.topIds = rollout.rolloutTopkIds.toType(DataType.INT64, false);
+            r.topIds = rollout.rolloutTopkIds; // in its own integer type: the callers convert where they gather
             r.topLogProbs = rollout.rolloutTopkLogProbs.toType(DataType.FLOAT32, false);
         }
         if (!config.useLatestLogits()) {
@@ -361,10 +369,11 @@ public final class JackpotDjl {
         if (useJackpot) {
             NDArray q = r.topLogProbs.exp();
             NDArray p = targetAtRollout.exp();
-            // any over the last axis as a sum of the boolean [B,T,k,k] comparison (ids are distinct
-            // within a list): no float32 copy of the [B,T,k,k] temporary
-            NDArray inRollout = targetIds.expandDims(-1).eq(r.topIds.expandDims(-2)).sum(new int[] {-1})
-                    .gt(0).toType(DataType.FLOAT32, false);
+            // [b,t,i,j] = (rollout id i == target id j), summed over i: a boolean sum over the outer of the
+            // two list axes (PyTorch vectorizes it along the contiguous j; a reduction over the innermost
+            // axis of length k does not vectorize), and no float32 copy of the [B,T,k,k] temporary
+            NDArray inRollout = r.topIds.expandDims(-1).eq(targetIds.expandDims(-2)).toType(DataType.INT8, false)
+                    .max(new int[] {-2}).toType(DataType.FLOAT32, false);
             NDArray onlyTarget = inRollout.neg().add(1f);
             NDArray pOnly = targetTop.exp().mul(onlyTarget);
             NDArray qOnly;
