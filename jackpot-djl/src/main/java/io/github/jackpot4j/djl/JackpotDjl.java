@@ -123,7 +123,7 @@ public final class JackpotDjl {
     }
 
     /**
-     * Per-call options of {@link #policyLoss(JackpotConfig, NDArray, TargetTopK, RolloutBatch,
+     * Per-call options of {@link JackpotDjl#policyLoss(JackpotConfig, NDArray, TargetTopK, RolloutBatch,
      * BatchStatistics, Options)}. The defaults validate every input and compute every metric.
      */
     public static final class Options {
