@@ -2,7 +2,8 @@
 # One command for the core-vs-peer comparison (docs/benchmarks.md, "Core vs the PyTorch-eager peer"):
 #  (a) writes the benchmark batch (BenchmarkBatch, seed 42, the core's rejection uniforms) to .npz,
 #  (b) runs the PyTorch-eager peer (peer_torch_npz.py) on it with 2 threads and with 1 thread,
-#  (c) runs the JMH CoreBenchmark (fusedSequential, fusedParallel, onePassRead, djlOpByOp) at the same N, k,
+#  (c) runs the JMH CoreBenchmark (fusedSequential, fusedParallel, onePassRead, djlOpByOp, djlOpByOpTrusted)
+#      at the same N, k,
 #  (d) prints the ratios (compare.py); also the thread CPU time of the 1-thread core and read (CpuTime)
 #      and of the 1-thread peer, whose ratios hold even while other jobs share the machine.
 # Env: NS="65536 524288" K=20 PYTHON=/usr/bin/python3 WI=2 I=5 SKIP_DJL=0 OUT=target/compare
@@ -34,7 +35,17 @@ done
 "$PY" peer_torch_npz.py 1 "${files[@]}" | tee -a "$OUT/peer.txt"
 rm -f "${files[@]}"
 methods="fusedSequential|fusedParallel|onePassRead"
-if [ "${SKIP_DJL:-0}" != 1 ]; then methods="$methods|djlOpByOp"; fi
+if [ "${SKIP_DJL:-0}" != 1 ]; then methods="$methods|djlOpByOp|djlOpByOpTrusted"; fi
 java -jar "$JAR" "CoreBenchmark.($methods)\$" -p tokens="$(echo $NS | tr ' ' ,)" -p k="$K" \
   -f 1 -wi "$WI" -i "$I" -w 1s -r 1s -rf json -rff "$OUT/jmh.json" | grep -E '^(Benchmark|CoreBenchmark)' || true
-"$PY" compare.py "$OUT/peer.txt" "$OUT/jmh.json" | tee "$OUT/ratios.txt"
+dj1=""
+if [ "${SKIP_DJL:-0}" != 1 ]; then
+  # the DJL adapter with one PyTorch thread, against the 1-thread peer: the ratio that holds on a shared
+  # machine (2-thread PyTorch, in the peer and in DJL alike, slows down many-fold when a core is busy)
+  java -jar "$JAR" "CoreBenchmark.(djlOpByOp|djlOpByOpTrusted)\$" -p tokens="$(echo $NS | tr ' ' ,)" -p k="$K" \
+    -f 1 -wi "$WI" -i "$I" -w 1s -r 1s -rf json -rff "$OUT/jmh-djl1.json" \
+    -jvmArgsAppend "-Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1" \
+    | grep -E '^(Benchmark|CoreBenchmark)' || true
+  dj1="$OUT/jmh-djl1.json"
+fi
+"$PY" compare.py "$OUT/peer.txt" "$OUT/jmh.json" $dj1 | tee "$OUT/ratios.txt"

@@ -99,6 +99,12 @@ public class CoreBenchmark {
         return s.djl.loss(config);
     }
 
+    /** The same on the adapter's trusted path (no input validation, no metrics), as the PyTorch-eager peer. */
+    @Benchmark
+    public double djlOpByOpTrusted(DjlState s) {
+        return s.djl.lossTrusted(config);
+    }
+
     /** The whole computation on the calling thread, into a preallocated result. */
     @Benchmark
     public double fusedSequential() {

@@ -51,6 +51,17 @@ public final class DjlOpByOp implements AutoCloseable {
         }
     }
 
+    /**
+     * The scalar loss on the trusted path: no input validation (device reductions and host reads),
+     * no §10 metrics — what the PyTorch-eager peer does.
+     */
+    public double lossTrusted(JackpotConfig c) {
+        try (JackpotLossOutput out = JackpotDjl.policyLoss(c, logProbs, target, rollout, null,
+                JackpotDjl.Options.defaults().validateInputs(false).metrics(false))) {
+            return out.loss().getFloat();
+        }
+    }
+
     @Override
     public void close() {
         manager.close();

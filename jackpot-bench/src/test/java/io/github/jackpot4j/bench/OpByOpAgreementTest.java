@@ -21,12 +21,15 @@ class OpByOpAgreementTest {
             float[] u = RejectionUniforms.fill(config.seed(), 0, 0, batch.batchSize(), batch.length(), new float[2048]);
             double nd4j = new Nd4jOpByOp(data, u).loss(config);
             double djl;
+            double djlTrusted;
             try (DjlOpByOp d = new DjlOpByOp(data, u)) {
                 djl = d.loss(config);
+                djlTrusted = d.lossTrusted(config);
             }
             // float32 engines against the core's double arithmetic: 1e-5 relative
             assertEquals(core, nd4j, 1e-5 * Math.abs(core), "nd4j, k = " + k);
             assertEquals(core, djl, 1e-5 * Math.abs(core), "djl, k = " + k);
+            assertEquals(djl, djlTrusted, 0.0, "djl trusted path, k = " + k); // same ops, fewer checks
         }
     }
 }

@@ -5,9 +5,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Where the rows of a batch are processed: on the calling thread, or in parallel on a
- * {@link ForkJoinPool}. Every choice gives the same result bit for bit, because each row's partial
- * sums are reduced in row order whatever thread computed them.
+ * Where the rows of a batch are processed: on the calling thread, or in parallel on the calling
+ * thread and a {@link ForkJoinPool}'s workers. Every choice gives the same result bit for bit, because
+ * each row's partial sums are reduced in row order whatever thread computed them.
  */
 public final class Execution {
     /** Batches with fewer (token × list) elements than this stay sequential under {@link #auto()}. */

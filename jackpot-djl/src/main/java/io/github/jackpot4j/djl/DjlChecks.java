@@ -214,18 +214,33 @@ final class DjlChecks {
         }
     }
 
-    /** Distinct ids within each top-k list [..., k]. */
+    /**
+     * Distinct ids within each top-k list [..., k]: the lists sorted, neighbours compared — O(k log k)
+     * per list on [..., k] arrays. Only when a repeat exists is the [..., k, k] comparison built, to
+     * name the first repeating position.
+     */
     static void distinct(String name, NDArray ids) {
         long k = ids.getShape().get(ids.getShape().dimension() - 1);
+        if (k < 2) {
+            return;
+        }
+        boolean repeats;
+        try (NDArray sorted = ids.sort(-1);
+             NDArray tail = sorted.get("..., 1:");
+             NDArray head = sorted.get("..., :-1");
+             NDArray same = tail.eq(head)) {
+            repeats = any(same);
+        }
+        if (!repeats) {
+            return;
+        }
         try (NDArray a = ids.expandDims(-1);
              NDArray b = ids.expandDims(-2);
              NDArray eq = a.eq(b);
              NDArray count = eq.toType(DataType.INT32, false).sum(new int[] {-1});
              NDArray dup = count.gt(1)) {
-            if (any(dup)) {
-                throw new IllegalArgumentException(name + firstIndex(dup)
-                        + " repeats an id of the same list; ids within one top-k list must be distinct (k = " + k + ")");
-            }
+            throw new IllegalArgumentException(name + firstIndex(dup)
+                    + " repeats an id of the same list; ids within one top-k list must be distinct (k = " + k + ")");
         }
     }
 

@@ -80,20 +80,21 @@ public final class JackpotDjl {
             Shape tokens = new Shape(logitShape.get(0), logitShape.get(1));
             long vocab = logitShape.get(2);
             DjlChecks.logitsEntry(config.topK(), "policy_logits", policyLogits, rollout);
-            checkRollout(config, rollout, tokens, vocab);
+            checkRollout(config, rollout, tokens, vocab, true);
             DjlChecks.noNaN("policy_logits", policyLogits);
             NDArray logp = DjlMath.toFloat32(policyLogits).logSoftmax(-1);
             NDArray ids = rollout.tokenIds.toType(DataType.INT64, false);
             NDArray logProbs = logp.gather(ids.expandDims(-1), -1).squeeze(-1);
             NDArray target = logp.stopGradient();
             RolloutSide r = rolloutSide(config, rollout, ids, vocab);
+            r.topIds = r.topIds.toType(DataType.INT64, false); // gathered from below
             NDList top = target.topK(config.topK(), -1);
             NDArray targetIds = top.get(1);
             NDArray targetTop = top.get(0);
             NDArray targetAtRollout = target.gather(r.topIds, -1);
             NDArray rolloutAtTarget = r.logSoftmax != null ? r.logSoftmax.gather(targetIds, -1) : null;
             return compute(config, caller, sub, logProbs, targetIds, targetTop, targetAtRollout, rolloutAtTarget, r,
-                    rollout, global);
+                    rollout, global, Options.DEFAULTS);
         }
     }
 
@@ -116,6 +117,53 @@ public final class JackpotDjl {
      */
     public static JackpotLossOutput policyLoss(JackpotConfig config, NDArray logProbs, TargetTopK target,
                                                RolloutBatch rollout, BatchStatistics global) {
+        return policyLoss(config, logProbs, target, rollout, global, Options.DEFAULTS);
+    }
+
+    /**
+     * Per-call options of {@link JackpotDjl#policyLoss(JackpotConfig, NDArray, TargetTopK, RolloutBatch,
+     * BatchStatistics, Options)}. The defaults validate every input and compute every metric.
+     */
+    public static final class Options {
+        static final Options DEFAULTS = new Options(true, true);
+        final boolean validateInputs;
+        final boolean metrics;
+
+        private Options(boolean validateInputs, boolean metrics) {
+            this.validateInputs = validateInputs;
+            this.metrics = metrics;
+        }
+
+        /** Validate every input, compute every metric. */
+        public static Options defaults() {
+            return DEFAULTS;
+        }
+
+        /**
+         * {@code false}: trusted inputs — skip the value checks that each cost a device reduction and a
+         * host read (log-probs ≤ 0 and not NaN, finite advantages, ids in range and distinct within a
+         * list — two [B,T,k,k] comparisons —, 0/1 mask, uniforms in [0, 1)) and the finiteness check of
+         * the loss (a host read). Shapes and dtypes are still checked (host-side, free). With invalid
+         * inputs the loss is then undefined instead of an error naming the bad element.
+         */
+        public Options validateInputs(boolean validate) {
+            return new Options(validate, metrics);
+        }
+
+        /** {@code false}: skip the §10 metrics (their reductions and one host read); {@code metrics()} is then empty. */
+        public Options metrics(boolean compute) {
+            return new Options(validateInputs, compute);
+        }
+    }
+
+    /**
+     * {@link #policyLoss(JackpotConfig, NDArray, TargetTopK, RolloutBatch, BatchStatistics)} with
+     * {@link Options}: e.g. {@code Options.defaults().validateInputs(false).metrics(false)} for a trusted
+     * hot loop that reads only the loss.
+     */
+    public static JackpotLossOutput policyLoss(JackpotConfig config, NDArray logProbs, TargetTopK target,
+                                               RolloutBatch rollout, BatchStatistics global, Options options) {
+        boolean validate = options.validateInputs;
         Shape tokens = logProbs.getShape();
         if (tokens.dimension() != 2) {
             throw new IllegalArgumentException("log_probs has shape " + tokens + " but must be [B,T]");
@@ -132,30 +180,44 @@ public final class JackpotDjl {
             tempAttach(sub, logProbs, all);
             long vocab = rollout.rolloutLogits != null ? rollout.rolloutLogits.getShape().get(2) : Long.MAX_VALUE;
             DjlChecks.logProbsEntry(config.topK(), logProbs, rollout);
-            checkRollout(config, rollout, tokens, vocab);
-            DjlChecks.logProbs("log_probs", logProbs);
+            checkRollout(config, rollout, tokens, vocab, validate);
+            if (validate) {
+                DjlChecks.logProbs("log_probs", logProbs);
+            }
             Shape lists = new Shape(tokens.get(0), tokens.get(1), config.topK());
             DjlChecks.shape("target_topk_ids", target.ids, lists);
             DjlChecks.shape("target_topk_log_probs", target.logProbs, lists);
             DjlChecks.shape("target_log_probs_at_rollout_topk", target.logProbsAtRolloutTopK, lists);
             DjlChecks.integer("target_topk_ids", target.ids);
-            DjlChecks.ids("target_topk_ids", target.ids, vocab);
-            DjlChecks.distinct("target_topk_ids", target.ids);
-            DjlChecks.logProbs("target_topk_log_probs", target.logProbs);
-            DjlChecks.logProbs("target_log_probs_at_rollout_topk", target.logProbsAtRolloutTopK);
+            if (validate) {
+                DjlChecks.ids("target_topk_ids", target.ids, vocab);
+                DjlChecks.distinct("target_topk_ids", target.ids);
+                DjlChecks.logProbs("target_topk_log_probs", target.logProbs);
+                DjlChecks.logProbs("target_log_probs_at_rollout_topk", target.logProbsAtRolloutTopK);
+            }
             NDArray ids = rollout.tokenIds.toType(DataType.INT64, false);
             RolloutSide r = rolloutSide(config, rollout, ids, vocab);
-            NDArray targetIds = target.ids.toType(DataType.INT64, false);
+            // The ids only meet in the union's equality test when no rollout logits are gathered: keep
+            // them in their own integer type when both lists share it (no int64 copies of [B,T,k]).
+            boolean sameIdType = rollout.rolloutLogits == null
+                    && target.ids.getDataType() == rollout.rolloutTopkIds.getDataType();
+            NDArray targetIds = sameIdType ? target.ids : target.ids.toType(DataType.INT64, false);
+            if (!sameIdType) {
+                r.topIds = r.topIds.toType(DataType.INT64, false);
+            }
             NDArray rolloutAtTarget = target.rolloutLogProbsAtTargetTopK != null
                     ? target.rolloutLogProbsAtTargetTopK.toType(DataType.FLOAT32, false)
                     : r.logSoftmax != null ? r.logSoftmax.gather(targetIds, -1) : null;
             if (rolloutAtTarget != null && target.rolloutLogProbsAtTargetTopK != null) {
                 DjlChecks.shape("rollout_log_probs_at_target_topk", target.rolloutLogProbsAtTargetTopK, lists);
-                DjlChecks.logProbs("rollout_log_probs_at_target_topk", rolloutAtTarget);
+                if (validate) {
+                    DjlChecks.logProbs("rollout_log_probs_at_target_topk", rolloutAtTarget);
+                }
             }
             return compute(config, caller, sub, DjlMath.toFloat32(logProbs), targetIds,
                     target.logProbs.toType(DataType.FLOAT32, false),
-                    target.logProbsAtRolloutTopK.toType(DataType.FLOAT32, false), rolloutAtTarget, r, rollout, global);
+                    target.logProbsAtRolloutTopK.toType(DataType.FLOAT32, false), rolloutAtTarget, r, rollout, global,
+                    options);
         }
     }
 
@@ -178,7 +240,7 @@ public final class JackpotDjl {
             r.topIds = top.get(1);
         } else {
             r.logProbs = rollout.rolloutLogProbs.toType(DataType.FLOAT32, false);
-            r.topIds = rollout.rolloutTopkIds.toType(DataType.INT64, false);
+            r.topIds = rollout.rolloutTopkIds; // in its own integer type: the callers convert where they gather
             r.topLogProbs = rollout.rolloutTopkLogProbs.toType(DataType.FLOAT32, false);
         }
         if (!config.useLatestLogits()) {
@@ -187,27 +249,37 @@ public final class JackpotDjl {
         return r;
     }
 
-    private static void checkRollout(JackpotConfig config, RolloutBatch rollout, Shape tokens, long vocab) {
+    /** Shapes and dtypes always; the values (device reductions, host reads) only when {@code validate}. */
+    private static void checkRollout(JackpotConfig config, RolloutBatch rollout, Shape tokens, long vocab,
+                                     boolean validate) {
         DjlChecks.shape("token_ids", rollout.tokenIds, tokens);
         DjlChecks.integer("token_ids", rollout.tokenIds);
         DjlChecks.shape("old_log_probs", rollout.oldLogProbs, tokens);
         DjlChecks.shape("advantages", rollout.advantages, tokens);
-        if (vocab != Long.MAX_VALUE) {
-            DjlChecks.ids("token_ids", rollout.tokenIds, vocab);
+        if (validate) {
+            if (vocab != Long.MAX_VALUE) {
+                DjlChecks.ids("token_ids", rollout.tokenIds, vocab);
+            }
+            DjlChecks.logProbs("old_log_probs", rollout.oldLogProbs);
+            DjlChecks.finite("advantages", rollout.advantages);
         }
-        DjlChecks.logProbs("old_log_probs", rollout.oldLogProbs);
-        DjlChecks.finite("advantages", rollout.advantages);
         if (rollout.responseMask != null) {
             DjlChecks.shape("response_mask", rollout.responseMask, tokens);
-            DjlChecks.mask("response_mask", rollout.responseMask);
+            if (validate) {
+                DjlChecks.mask("response_mask", rollout.responseMask);
+            }
         }
         if (rollout.uniforms != null) {
             DjlChecks.shape("uniforms", rollout.uniforms, tokens);
-            DjlChecks.uniforms("uniforms", rollout.uniforms);
+            if (validate) {
+                DjlChecks.uniforms("uniforms", rollout.uniforms);
+            }
         }
         if (rollout.actorOldLogProbs != null) {
             DjlChecks.shape("actor_old_log_probs", rollout.actorOldLogProbs, tokens);
-            DjlChecks.logProbs("actor_old_log_probs", rollout.actorOldLogProbs);
+            if (validate) {
+                DjlChecks.logProbs("actor_old_log_probs", rollout.actorOldLogProbs);
+            }
         }
         if (rollout.rolloutLogits != null) {
             Shape expected = new Shape(tokens.get(0), tokens.get(1), vocab == Long.MAX_VALUE
@@ -220,12 +292,14 @@ public final class JackpotDjl {
             DjlChecks.shape("rollout_topk_ids", rollout.rolloutTopkIds, lists);
             DjlChecks.shape("rollout_topk_log_probs", rollout.rolloutTopkLogProbs, lists);
             DjlChecks.integer("rollout_topk_ids", rollout.rolloutTopkIds);
-            if (vocab != Long.MAX_VALUE) {
-                DjlChecks.ids("rollout_topk_ids", rollout.rolloutTopkIds, vocab);
+            if (validate) {
+                if (vocab != Long.MAX_VALUE) {
+                    DjlChecks.ids("rollout_topk_ids", rollout.rolloutTopkIds, vocab);
+                }
+                DjlChecks.distinct("rollout_topk_ids", rollout.rolloutTopkIds);
+                DjlChecks.logProbs("rollout_log_probs", rollout.rolloutLogProbs);
+                DjlChecks.logProbs("rollout_topk_log_probs", rollout.rolloutTopkLogProbs);
             }
-            DjlChecks.distinct("rollout_topk_ids", rollout.rolloutTopkIds);
-            DjlChecks.logProbs("rollout_log_probs", rollout.rolloutLogProbs);
-            DjlChecks.logProbs("rollout_topk_log_probs", rollout.rolloutTopkLogProbs);
         }
     }
 
@@ -264,7 +338,7 @@ public final class JackpotDjl {
     private static JackpotLossOutput compute(JackpotConfig config, NDManager caller, NDManager sub, NDArray logProbs,
                                              NDArray targetIds, NDArray targetTop, NDArray targetAtRollout,
                                              NDArray rolloutAtTarget, RolloutSide r, RolloutBatch rollout,
-                                             BatchStatistics global) {
+                                             BatchStatistics global, Options options) {
         Shape tokens = logProbs.getShape();
         boolean useJackpot = config.useJackpot();
         NDArray valid = responseMask(rollout, sub, tokens);
@@ -293,8 +367,11 @@ public final class JackpotDjl {
         if (useJackpot) {
             NDArray q = r.topLogProbs.exp();
             NDArray p = targetAtRollout.exp();
-            NDArray inRollout = targetIds.expandDims(-1).eq(r.topIds.expandDims(-2))
-                    .toType(DataType.FLOAT32, false).max(new int[] {-1});
+            // [b,t,i,j] = (rollout id i == target id j), summed over i: a boolean sum over the outer of the
+            // two list axes (PyTorch vectorizes it along the contiguous j; a reduction over the innermost
+            // axis of length k does not vectorize), and no float32 copy of the [B,T,k,k] temporary
+            NDArray inRollout = r.topIds.expandDims(-1).eq(targetIds.expandDims(-2)).toType(DataType.INT8, false)
+                    .max(new int[] {-2}).toType(DataType.FLOAT32, false);
             NDArray onlyTarget = inRollout.neg().add(1f);
             NDArray pOnly = targetTop.exp().mul(onlyTarget);
             NDArray qOnly;
@@ -368,11 +445,14 @@ public final class JackpotDjl {
         NDArray perToken = accept.mul(weights).mul(objective.get(0));
         NDArray loss = DjlMath.aggregate(config, perToken, accept, scope.acceptedTokens(), scope.sequences(),
                 tokens.get(1));
-        DjlEdges.requireFinite(loss, "the policy loss", "advantages (|A| · rho · r overflows; jackpot_clip_ratio = "
-                + config.weightClip() + ", loss_scale_factor = " + config.lossScaleFactor() + ")");
+        if (options.validateInputs) {
+            DjlEdges.requireFinite(loss, "the policy loss", "advantages (|A| · rho · r overflows; jackpot_clip_ratio = "
+                    + config.weightClip() + ", loss_scale_factor = " + config.lossScaleFactor() + ")");
+        }
 
         // §10 metrics: one stacked read of scalars
-        Map<String, Double> metrics = metrics(config, lambda, kappa, valid, accept, acceptance, zApprox, weights,
+        Map<String, Double> metrics = !options.metrics ? Collections.emptyMap()
+                : metrics(config, lambda, kappa, valid, accept, acceptance, zApprox, weights,
                 obrsClipped, DjlMath.residualClipped(f, residualRatio).mul(valid), unionSize, rolloutMass, targetMass,
                 DjlMath.clampedLogRatio(targetLp, r.logProbs), objective, DjlMath.clampedLogRatio(oldLp, logProbs.stopGradient()),
                 local);
