@@ -104,11 +104,23 @@ public final class DecoupledDemo {
         boolean markdown;
     }
 
-    /** One step's record (a CSV row). */
-    record Record(int step, double reward, double rolloutReward, double klPolicyActor, double klActorPolicy, double acceptance,
-                  double kappa, double weightMean, double weightMax, double clipFraction, double policyLoss,
-                  double actorLoss, double distillLoss, double lambdaDistill, double obrsClipFraction,
-                  double residualClipFraction) {
+    /** The CSV column of a {@link Record} component: the one place a column's name is written. */
+    @java.lang.annotation.Retention(java.lang.annotation.RetentionPolicy.RUNTIME)
+    @java.lang.annotation.Target(java.lang.annotation.ElementType.RECORD_COMPONENT)
+    @interface Column {
+        String value();
+    }
+
+    /** One step's record: a CSV row, whose header and cells {@link #writeCsv} derives from this declaration. */
+    record Record(@Column("step") int step, @Column("policy_reward") double reward,
+                  @Column("rollout_reward") double rolloutReward, @Column("kl_policy_actor") double klPolicyActor,
+                  @Column("kl_actor_policy") double klActorPolicy, @Column("acceptance") double acceptance,
+                  @Column("kappa") double kappa, @Column("weight_mean") double weightMean,
+                  @Column("weight_max") double weightMax, @Column("pg_clipfrac") double clipFraction,
+                  @Column("policy_loss") double policyLoss, @Column("actor_loss") double actorLoss,
+                  @Column("distill_loss") double distillLoss, @Column("lambda_distill") double lambdaDistill,
+                  @Column("obrs_clip_frac") double obrsClipFraction,
+                  @Column("residual_clip_frac") double residualClipFraction) {
     }
 
     private DecoupledDemo() {
@@ -436,15 +448,29 @@ public final class DecoupledDemo {
         return b;
     }
 
+    /** The CSV of a run: the header and every cell follow {@link Record}'s components and their {@link Column}s. */
     static void writeCsv(Path file, List<Record> records) throws IOException {
+        java.lang.reflect.RecordComponent[] columns = Record.class.getRecordComponents();
+        StringBuilder header = new StringBuilder();
+        for (java.lang.reflect.RecordComponent c : columns) {
+            header.append(header.length() == 0 ? "" : ",").append(c.getAnnotation(Column.class).value());
+        }
         try (Writer w = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {
-            w.write("step,policy_reward,rollout_reward,kl_policy_actor,kl_actor_policy,acceptance,kappa,weight_mean,weight_max,pg_clipfrac,"
-                    + "policy_loss,actor_loss,distill_loss,lambda_distill,obrs_clip_frac,residual_clip_frac\n");
+            w.write(header.append('\n').toString());
+            StringBuilder row = new StringBuilder();
             for (Record r : records) {
-                w.write(String.format(Locale.ROOT, "%d,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f,%.6f%n",
-                        r.step(), r.reward(), r.rolloutReward(), r.klPolicyActor(), r.klActorPolicy(), r.acceptance(), r.kappa(),
-                        r.weightMean(), r.weightMax(), r.clipFraction(), r.policyLoss(), r.actorLoss(), r.distillLoss(),
-                        r.lambdaDistill(), r.obrsClipFraction(), r.residualClipFraction()));
+                row.setLength(0);
+                for (java.lang.reflect.RecordComponent c : columns) {
+                    Object v;
+                    try {
+                        v = c.getAccessor().invoke(r);
+                    } catch (ReflectiveOperationException e) {
+                        throw new IllegalStateException(e);
+                    }
+                    row.append(row.length() == 0 ? "" : ",").append(v instanceof Double
+                            ? String.format(Locale.ROOT, "%.6f", (Double) v) : v.toString());
+                }
+                w.write(row.append(String.format("%n")).toString());
             }
         }
     }
