@@ -93,18 +93,23 @@ public final class JackpotDjl {
             long vocab = logitShape.get(2);
             DjlChecks.logitsEntry(config.topK(), "policy_logits", policyLogits, rollout);
             checkRollout(config, rollout, tokens, vocab, validate);
-            if (validate) {
+            boolean float32 = policyLogits.getDataType() == DataType.FLOAT32;
+            if (validate && !float32) { // the rule is "finite in float32": checked on a float32 copy
                 DjlChecks.noNaN("policy_logits", policyLogits);
             }
+            // one log-softmax over V, shared by the sampled log-probs, the target's top-k and the gathers
             NDArray logp = DjlMath.toFloat32(policyLogits).logSoftmax(-1);
-            NDArray ids = rollout.tokenIds.toType(DataType.INT64, false);
-            NDArray logProbs = logp.gather(ids.expandDims(-1), -1).squeeze(-1);
             NDArray target = logp.stopGradient();
-            RolloutSide r = rolloutSide(config, rollout, ids, validate);
-            r.topIds = r.topIds.toType(DataType.INT64, false); // gathered from below
             NDList top = target.topK(config.topK(), -1);
             NDArray targetIds = top.get(1);
             NDArray targetTop = top.get(0);
+            if (validate && float32) { // the logits rule from the top-k values: no extra pass over [B,T,V]
+                DjlChecks.logitsFromTopK("policy_logits", policyLogits, targetTop);
+            }
+            NDArray ids = rollout.tokenIds.toType(DataType.INT64, false);
+            NDArray logProbs = logp.gather(ids.expandDims(-1), -1).squeeze(-1);
+            RolloutSide r = rolloutSide(config, rollout, ids, validate);
+            r.topIds = r.topIds.toType(DataType.INT64, false); // gathered from below
             NDArray targetAtRollout = target.gather(r.topIds, -1);
             NDArray rolloutAtTarget = r.logSoftmax != null ? r.logSoftmax.gather(targetIds, -1) : null;
             return compute(config, caller, sub, logProbs, targetIds, targetTop, targetAtRollout, rolloutAtTarget, r,
