@@ -2,6 +2,7 @@ package io.github.jackpot4j.bench;
 
 import ai.djl.engine.Engine;
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -37,10 +38,10 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 2, time = 2)
 @Measurement(iterations = 5, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true"})
+@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-Xmx8g"})
 public class DjlLossBenchmark {
-    /** "B,T,V". */
-    @Param({"4,128,4096", "4,512,32000"})
+    /** "B,T,V" (the last: a Qwen-size vocabulary, 1.2 GB per [B,T,V] float32 array). */
+    @Param({"4,128,4096", "4,512,32000", "2,1024,151936"})
     public String shape;
 
     private NDManager manager;
@@ -51,6 +52,7 @@ public class DjlLossBenchmark {
     private NDArray advantages;
     private NDArray mask;
     private JackpotConfig config;
+    private JackpotDjl.Options trusted;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -68,11 +70,21 @@ public class DjlLossBenchmark {
         logits = manager.create(l, new Shape(b, t, v));
         logits.setRequiresGradient(true);
         // the rollout model: the policy's logits plus noise, its sampled tokens and cached top-k
-        NDArray rolloutLogp = logits.stopGradient().add(manager.randomNormal(new Shape(b, t, v)).mul(0.5f)).logSoftmax(-1);
-        tokenIds = rolloutLogp.argMax(-1).toType(DataType.INT64, false);
-        NDArray rolloutLp = rolloutLogp.gather(tokenIds.expandDims(-1), -1).squeeze(-1);
-        var top = rolloutLogp.topK(k, -1);
-        oldLogProbs = logits.stopGradient().logSoftmax(-1).gather(tokenIds.expandDims(-1), -1).squeeze(-1);
+        // the [B,T,V] temporaries are closed at once (at V = 151,936 each is 1.2 GB)
+        NDArray rolloutLp;
+        NDList top;
+        try (NDManager tmp = manager.newSubManager()) {
+            NDArray sg = logits.stopGradient();
+            sg.attach(tmp);
+            NDArray rolloutLogp = sg.add(tmp.randomNormal(new Shape(b, t, v)).mul(0.5f)).logSoftmax(-1);
+            tokenIds = rolloutLogp.argMax(-1).toType(DataType.INT64, false);
+            rolloutLp = rolloutLogp.gather(tokenIds.expandDims(-1), -1).squeeze(-1);
+            top = rolloutLogp.topK(k, -1);
+            oldLogProbs = sg.logSoftmax(-1).gather(tokenIds.expandDims(-1), -1).squeeze(-1);
+            for (NDArray a : new NDArray[] {tokenIds, rolloutLp, top.get(0), top.get(1), oldLogProbs}) {
+                a.attach(manager);
+            }
+        }
         float[] adv = new float[b * t];
         for (int i = 0; i < adv.length; i++) {
             adv[i] = (float) rng.nextGaussian();
@@ -82,6 +94,7 @@ public class DjlLossBenchmark {
         rollout = RolloutBatch.builder().step(0).tokenIds(tokenIds).oldLogProbs(oldLogProbs).advantages(advantages)
                 .responseMask(mask).cachedRollout(rolloutLp, top.get(1), top.get(0)).build();
         config = JackpotConfig.builder().topK(k).build();
+        trusted = JackpotDjl.Options.defaults().validateInputs(false).metrics(false);
     }
 
     @TearDown(Level.Trial)
@@ -96,6 +109,21 @@ public class DjlLossBenchmark {
              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             logits.tempAttach(scope);
             NDArray loss = JackpotDjl.policyLoss(config, logits, rollout).loss();
+            gc.backward(loss);
+            return loss.getFloat();
+        }
+    }
+
+    /**
+     * The same loss on the trusted path ({@code Options.validateInputs(false).metrics(false)}): no value
+     * checks (among them the finiteness reduction over the [B,T,V] logits) and no §10 metrics.
+     */
+    @Benchmark
+    public float jackpotTrusted() {
+        try (NDManager scope = manager.newSubManager();
+             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            logits.tempAttach(scope);
+            NDArray loss = JackpotDjl.policyLoss(config, logits, rollout, null, trusted).loss();
             gc.backward(loss);
             return loss.getFloat();
         }

@@ -83,6 +83,24 @@ final class DjlChecks {
         }
     }
 
+    /**
+     * {@link #logits} for the logits entry point with float32 logits, read off what the loss computes
+     * anyway: the top-k values [B,T,k] of the log-softmax of {@code logits}. A row breaks the logits rule (a NaN,
+     * a +∞, or every logit −∞) exactly when its log-softmax is NaN somewhere — torch's log-softmax
+     * subtracts the row max, so ∞ − ∞ and NaN spread over the row — and top-k ranks NaN first: one
+     * [B,T,k] test instead of a reduction over V. Only a failing batch pays the full {@link #logits}
+     * check, which names the first bad element with the same message as before.
+     */
+    static void logitsFromTopK(String name, NDArray logits, NDArray topLogProbs) {
+        try (NDArray nan = topLogProbs.isNaN()) {
+            if (!any(nan)) {
+                return;
+            }
+        }
+        logits(name, logits);
+        throw new IllegalStateException(name + ": NaN log-probs from logits that pass the logits rule");
+    }
+
     /** {@code jackpot_log_probs_to_keep} = k must fit the vocabulary of {@code name} (k ≤ V; the core's lists need k distinct ids in [0, V)). */
     static void topKFits(int k, long vocab, String name) {
         if (vocab != Long.MAX_VALUE && k > vocab) {

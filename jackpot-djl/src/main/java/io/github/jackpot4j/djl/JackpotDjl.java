@@ -65,6 +65,18 @@ public final class JackpotDjl {
      */
     public static JackpotLossOutput policyLoss(JackpotConfig config, NDArray policyLogits, RolloutBatch rollout,
                                                BatchStatistics global) {
+        return policyLoss(config, policyLogits, rollout, global, Options.DEFAULTS);
+    }
+
+    /**
+     * {@link #policyLoss(JackpotConfig, NDArray, RolloutBatch, BatchStatistics)} with {@link Options}, as
+     * for the log-prob entry point: {@code validateInputs(false)} also skips the finiteness check of the
+     * [B,T,V] logits (a max over V per row and a host read); {@code metrics(false)} skips the §10
+     * metrics. The loss, weights and statistics are the same as with the defaults.
+     */
+    public static JackpotLossOutput policyLoss(JackpotConfig config, NDArray policyLogits, RolloutBatch rollout,
+                                               BatchStatistics global, Options options) {
+        boolean validate = options.validateInputs;
         if (config.target() != Target.LATEST) {
             throw new IllegalArgumentException("jackpot_target = reference needs the reference model's top-k: use"
                     + " policyLoss(config, logProbs, TargetTopK, rollout, global)");
@@ -80,21 +92,28 @@ public final class JackpotDjl {
             Shape tokens = new Shape(logitShape.get(0), logitShape.get(1));
             long vocab = logitShape.get(2);
             DjlChecks.logitsEntry(config.topK(), "policy_logits", policyLogits, rollout);
-            checkRollout(config, rollout, tokens, vocab, true);
-            DjlChecks.noNaN("policy_logits", policyLogits);
+            checkRollout(config, rollout, tokens, vocab, validate);
+            boolean float32 = policyLogits.getDataType() == DataType.FLOAT32;
+            if (validate && !float32) { // the rule is "finite in float32": checked on a float32 copy
+                DjlChecks.noNaN("policy_logits", policyLogits);
+            }
+            // one log-softmax over V, shared by the sampled log-probs, the target's top-k and the gathers
             NDArray logp = DjlMath.toFloat32(policyLogits).logSoftmax(-1);
-            NDArray ids = rollout.tokenIds.toType(DataType.INT64, false);
-            NDArray logProbs = logp.gather(ids.expandDims(-1), -1).squeeze(-1);
             NDArray target = logp.stopGradient();
-            RolloutSide r = rolloutSide(config, rollout, ids, vocab);
-            r.topIds = r.topIds.toType(DataType.INT64, false); // gathered from below
             NDList top = target.topK(config.topK(), -1);
             NDArray targetIds = top.get(1);
             NDArray targetTop = top.get(0);
+            if (validate && float32) { // the logits rule from the top-k values: no extra pass over [B,T,V]
+                DjlChecks.logitsFromTopK("policy_logits", policyLogits, targetTop);
+            }
+            NDArray ids = rollout.tokenIds.toType(DataType.INT64, false);
+            NDArray logProbs = logp.gather(ids.expandDims(-1), -1).squeeze(-1);
+            RolloutSide r = rolloutSide(config, rollout, ids, validate);
+            r.topIds = r.topIds.toType(DataType.INT64, false); // gathered from below
             NDArray targetAtRollout = target.gather(r.topIds, -1);
             NDArray rolloutAtTarget = r.logSoftmax != null ? r.logSoftmax.gather(targetIds, -1) : null;
             return compute(config, caller, sub, logProbs, targetIds, targetTop, targetAtRollout, rolloutAtTarget, r,
-                    rollout, global, Options.DEFAULTS);
+                    rollout, global, options);
         }
     }
 
@@ -122,7 +141,8 @@ public final class JackpotDjl {
 
     /**
      * Per-call options of {@link JackpotDjl#policyLoss(JackpotConfig, NDArray, TargetTopK, RolloutBatch,
-     * BatchStatistics, Options)}. The defaults validate every input and compute every metric.
+     * BatchStatistics, Options)} and of the logits entry point {@link JackpotDjl#policyLoss(JackpotConfig,
+     * NDArray, RolloutBatch, BatchStatistics, Options)}. The defaults validate every input and compute every metric.
      */
     public static final class Options {
         static final Options DEFAULTS = new Options(true, true);
@@ -142,8 +162,9 @@ public final class JackpotDjl {
         /**
          * {@code false}: trusted inputs — skip the value checks that each cost a device reduction and a
          * host read (log-probs ≤ 0 and not NaN, finite advantages, ids in range and distinct within a
-         * list — two [B,T,k,k] comparisons —, 0/1 mask, uniforms in [0, 1)) and the finiteness check of
-         * the loss (a host read). Shapes and dtypes are still checked (host-side, free). With invalid
+         * list — two [B,T,k,k] comparisons —, 0/1 mask, uniforms in [0, 1), finite logits — a max over V
+         * per row of the [B,T,V] policy or rollout logits —) and the finiteness check of the loss (a host
+         * read). Shapes and dtypes are still checked (host-side, free). With invalid
          * inputs the loss is then undefined instead of an error naming the bad element.
          */
         public Options validateInputs(boolean validate) {
@@ -196,7 +217,7 @@ public final class JackpotDjl {
                 DjlChecks.logProbs("target_log_probs_at_rollout_topk", target.logProbsAtRolloutTopK);
             }
             NDArray ids = rollout.tokenIds.toType(DataType.INT64, false);
-            RolloutSide r = rolloutSide(config, rollout, ids, vocab);
+            RolloutSide r = rolloutSide(config, rollout, ids, validate);
             // The ids only meet in the union's equality test when no rollout logits are gathered: keep
             // them in their own integer type when both lists share it (no int64 copies of [B,T,k]).
             boolean sameIdType = rollout.rolloutLogits == null
@@ -229,10 +250,12 @@ public final class JackpotDjl {
         NDArray logSoftmax;
     }
 
-    private static RolloutSide rolloutSide(JackpotConfig config, RolloutBatch rollout, NDArray ids, long vocab) {
+    private static RolloutSide rolloutSide(JackpotConfig config, RolloutBatch rollout, NDArray ids, boolean validate) {
         RolloutSide r = new RolloutSide();
         if (rollout.rolloutLogits != null) {
-            DjlChecks.noNaN("rollout_logits", rollout.rolloutLogits);
+            if (validate) {
+                DjlChecks.noNaN("rollout_logits", rollout.rolloutLogits);
+            }
             r.logSoftmax = rollout.rolloutLogits.toType(DataType.FLOAT32, false).logSoftmax(-1).stopGradient();
             r.logProbs = r.logSoftmax.gather(ids.expandDims(-1), -1).squeeze(-1);
             NDList top = r.logSoftmax.topK(config.topK(), -1);

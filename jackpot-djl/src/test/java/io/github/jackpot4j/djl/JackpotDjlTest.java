@@ -149,6 +149,43 @@ class JackpotDjlTest {
         return tests.stream();
     }
 
+    @TestFactory
+    Stream<DynamicTest> trustedLogitsPathGivesTheDefaultsLossWeightsAndGradient() {
+        List<DynamicTest> tests = new ArrayList<>();
+        SplittableRandom rng = new SplittableRandom(2026L);
+        for (int i = 0; i < 6; i++) {
+            long seed = rng.nextLong();
+            JackpotConfig config = randomConfig(rng, 4);
+            tests.add(dynamicTest("seed=" + seed + " " + config.toMap(), () -> {
+                DjlFixture f = new DjlFixture(seed, 3, 7, 16, 4, 1.0);
+                JackpotDjl.Options trusted = JackpotDjl.Options.defaults().validateInputs(false).metrics(false);
+                try (NDManager m = manager.newSubManager()) {
+                    RolloutBatch rollout = f.rollout(m).build();
+                    float[][] byPath = new float[2][];
+                    float[][] weightsByPath = new float[2][];
+                    float[] losses = new float[2];
+                    for (int path = 0; path < 2; path++) {
+                        NDArray logits = f.policyLogits(m);
+                        logits.setRequiresGradient(true);
+                        try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+                            JackpotLossOutput out = path == 0 ? JackpotDjl.policyLoss(config, logits, rollout)
+                                    : JackpotDjl.policyLoss(config, logits, rollout, null, trusted);
+                            gc.backward(out.loss());
+                            losses[path] = out.loss().getFloat();
+                            weightsByPath[path] = out.weights().toFloatArray();
+                            assertEquals(path == 0, !out.metrics().isEmpty(), "metrics only by default");
+                        }
+                        byPath[path] = logits.getGradient().toFloatArray();
+                    }
+                    assertEquals(losses[0], losses[1], "loss");
+                    assertTrue(java.util.Arrays.equals(weightsByPath[0], weightsByPath[1]), "weights");
+                    assertTrue(java.util.Arrays.equals(byPath[0], byPath[1]), "gradient");
+                }
+            }));
+        }
+        return tests.stream();
+    }
+
     @Test
     void gradientThroughLogitsMatchesFiniteDifferences() {
         // Baseline without correction: ρ = 1 and Mask = 1 do not depend on the logits, so the loss is a
