@@ -71,9 +71,8 @@ public final class BatchStatistics {
     public static BatchStatistics of(double[] sums, JackpotConfig config, double lambda, long step,
                                      long sequenceOffset, long batchSize) {
         BatchStatistics s = fromArray(sums);
-        return new BatchStatistics(s.validTokens, s.acceptedTokens, s.sumAcceptance, s.sumZApprox, s.sequences,
-                lambda, step >= 0 ? step : UNKNOWN, config.statisticsKey(), sequenceOffset, sequenceOffset + batchSize,
-                batchSize);
+        return new BatchStatistics(s.validTokens, s.acceptedTokens, s.sumAcceptance, s.sumZApprox, s.sequences, lambda)
+                .tagged(config, step, sequenceOffset, batchSize);
     }
 
     /**

@@ -14,31 +14,20 @@ import io.github.jackpot4j.core.JackpotConfig;
  * device; each step of the bisection reads back one scalar.
  *
  * <p><b>The range of λ.</b> The device computes in float32, where a λ below about 1e-38 (subnormal or
- * 0) or above 3.4e38 (∞) would make exp(Δ)/λ, p/λ and max(λ, exp(Δ)) ∞ or 0/0 = NaN. So the λ the
- * adapter uses — {@code jackpot_lambda}, or the budget solver's answer (e.g. e^(max Δ + 40), or
- * exp(min Δ) for a Δ of −100) — is clamped to [{@link #LAMBDA_MIN}, {@link #LAMBDA_MAX}] =
- * [1e-30, 1e30], the range documented for the core's {@code BudgetSolver}, and {@code jackpot/lambda}
- * reports the clamped value. Inside the range every a_t, p/λ and w_t is exact in float32; the clamp
- * only changes a_t = min(1, e^Δ/λ) for tokens with e^Δ below 1e-30 (Δ < −69), where a_t is 0 to float
- * precision either way.
+ * 0) or above 3.4e38 (∞) would make exp(Δ)/λ, p/λ and max(λ, exp(Δ)) ∞ or 0/0 = NaN. Both sources of
+ * λ stay inside [{@link JackpotConfig#MIN_LAMBDA}, {@link JackpotConfig#MAX_LAMBDA}] = [1e-30, 1e30]:
+ * {@code jackpot_lambda} is validated to that range when the configuration is built, and the core's
+ * solver clamps its answer to it, so {@code jackpot/lambda} reports the λ used. Inside the range
+ * every a_t, p/λ and w_t is exact in float32; the clamp only changes a_t = min(1, e^Δ/λ) for tokens
+ * with e^Δ below 1e-30 (Δ &lt; −69), where a_t is 0 to float precision either way.
  */
 final class DjlBudget {
-    /** Smallest λ the adapter uses (see the class comment). */
-    static final double LAMBDA_MIN = 1e-30;
-    /** Largest λ the adapter uses (see the class comment). */
-    static final double LAMBDA_MAX = 1e30;
-
     private DjlBudget() {
     }
 
-    /** The λ of this batch: {@code jackpot_lambda}, or solved in budget mode; clamped to [1e-30, 1e30]. */
+    /** The λ of this batch: {@code jackpot_lambda}, or solved in budget mode; in [1e-30, 1e30] either way. */
     static double lambda(JackpotConfig config, NDArray delta, NDArray valid) {
-        return clamp(config.budgetMode() ? solve(config, delta, valid) : config.lambda());
-    }
-
-    /** λ clamped to [{@link #LAMBDA_MIN}, {@link #LAMBDA_MAX}] (NaN is impossible: both sources are checked). */
-    static double clamp(double lambda) {
-        return Math.min(LAMBDA_MAX, Math.max(LAMBDA_MIN, lambda));
+        return config.budgetMode() ? solve(config, delta, valid) : config.lambda();
     }
 
     /**

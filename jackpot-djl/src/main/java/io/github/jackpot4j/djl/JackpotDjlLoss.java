@@ -51,9 +51,8 @@ public class JackpotDjlLoss extends Loss {
     private BatchStatistics global;
     private JackpotLossOutput last;
     private long computations;
-    private final List<NDList> cachedLabels = new ArrayList<>();
-    private final List<NDList> cachedPredictions = new ArrayList<>();
-    private final List<Float> cachedValues = new ArrayList<>();
+    /** The last computations, so that DJL's second request for a batch's loss is answered without a new one. */
+    private final List<Computed> computed = new ArrayList<>();
     private final Map<String, Long> instances = new ConcurrentHashMap<>();
     private final Map<String, Double> sums = new ConcurrentHashMap<>();
 
@@ -137,15 +136,16 @@ public class JackpotDjlLoss extends Loss {
             last.closeExceptLoss();
         }
         last = out;
-        remember(labels, predictions, out.loss().getFloat());
+        remember(labels, predictions, out.loss());
         return out.loss();
     }
 
     @Override
     public void updateAccumulators(String[] keys, NDList labels, NDList predictions) {
-        for (int i = cachedLabels.size() - 1; i >= 0; i--) {
-            if (cachedLabels.get(i) == labels && cachedPredictions.get(i) == predictions) {
-                accumulate(keys, cachedValues.get(i));
+        for (int i = computed.size() - 1; i >= 0; i--) {
+            Computed c = computed.get(i);
+            if (c.labels == labels && c.predictions == predictions && !c.loss.isReleased()) {
+                accumulate(keys, c.loss.getFloat()); // the value is read here, not on the training path
                 return;
             }
         }
@@ -181,15 +181,14 @@ public class JackpotDjlLoss extends Loss {
         return n == 0 ? Float.NaN : (float) (sums.get(key) / n);
     }
 
-    private void remember(NDList labels, NDList predictions, float value) {
-        if (cachedLabels.size() == CACHE) {
-            cachedLabels.remove(0);
-            cachedPredictions.remove(0);
-            cachedValues.remove(0);
+    private void remember(NDList labels, NDList predictions, NDArray loss) {
+        if (computed.size() == CACHE) {
+            computed.remove(0);
         }
-        cachedLabels.add(labels);
-        cachedPredictions.add(predictions);
-        cachedValues.add(value);
+        computed.add(new Computed(labels, predictions, loss));
+    }
+
+    private record Computed(NDList labels, NDList predictions, NDArray loss) {
     }
 
     private RolloutBatch rollout(NDList labels) {
