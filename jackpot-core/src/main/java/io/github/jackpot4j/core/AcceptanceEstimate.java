@@ -6,18 +6,12 @@ package io.github.jackpot4j.core;
  */
 public enum AcceptanceEstimate {
     /** ᾱ̂ = mean of the sampled accept mask (the paper, §4.4.2). */
-    SAMPLED("sampled"),
+    SAMPLED,
     /** ᾱ̂ = mean of the acceptance probabilities a_t: same expectation, lower variance. */
-    EXPECTED("expected");
-
-    private final String key;
-
-    AcceptanceEstimate(String key) {
-        this.key = key;
-    }
+    EXPECTED;
 
     /** The value as written in configuration maps. */
     public String key() {
-        return key;
+        return ConfigKeys.of(this);
     }
 }

@@ -1,5 +1,6 @@
 package io.github.jackpot4j.core;
 
+import io.github.jackpot4j.core.JackpotBatch.Input;
 import java.util.Arrays;
 
 /**
@@ -13,78 +14,87 @@ final class BatchValidation {
     private BatchValidation() {
     }
 
-    static void validate(JackpotBatch.Builder b) {
-        int[] tokens = {b.batchSize(), b.length()};
-        int[] lists = {b.batchSize(), b.length(), b.topK()};
-
-        if (b.responseMaskView() == null) {
-            float[] ones = new float[b.batchSize() * b.length()];
+    /**
+     * Checks the views of a batch (indexed by {@link Input#ordinal()}) — shapes first, then every
+     * element by its input's rule — and puts an all-ones response mask where none was given.
+     */
+    static void validate(int batchSize, int length, int topK, int vocabSize, TensorView[] views) {
+        if (views[Input.RESPONSE_MASK.ordinal()] == null) {
+            float[] ones = new float[batchSize * length];
             Arrays.fill(ones, 1f);
-            b.defaultResponseMask(FloatView.of(ones, tokens));
+            views[Input.RESPONSE_MASK.ordinal()] = FloatView.of(ones, batchSize, length);
         }
-        requireShape("response_mask", b.responseMaskView(), tokens);
-        requireShape("rollout_log_probs", required("rollout_log_probs", b.rolloutLogProbsView()), tokens);
-        requireShape("old_log_probs", required("old_log_probs", b.oldLogProbsView()), tokens);
-        requireShape("log_probs", required("log_probs", b.logProbsView()), tokens);
-        requireShape("advantages", required("advantages", b.advantagesView()), tokens);
-        if (b.uniformsView() != null) {
-            requireShape("uniforms", b.uniformsView(), tokens);
+        boolean anyTopK = views[Input.ROLLOUT_TOPK_IDS.ordinal()] != null || views[Input.TARGET_TOPK_IDS.ordinal()] != null
+                || views[Input.TARGET_LOG_PROBS_AT_ROLLOUT_TOPK.ordinal()] != null
+                || views[Input.ROLLOUT_LOG_PROBS_AT_TARGET_TOPK.ordinal()] != null;
+        if (anyTopK && topK == 0) {
+            throw new IllegalArgumentException("top-k inputs were given but the batch was built with k = 0;"
+                    + " use JackpotBatch.builder(B, T, k)");
         }
+        boolean full = views[Input.ROLLOUT_FULL_LOG_PROBS.ordinal()] != null
+                || views[Input.TARGET_FULL_LOG_PROBS.ordinal()] != null;
+        int v = full ? vocabOfFull(batchSize, length, vocabSize, views) : 0;
+        for (Input in : Input.values()) {
+            boolean wanted = in.dims == Input.Dims.TOKENS ? in != Input.UNIFORMS
+                    : in.dims == Input.Dims.LISTS ? anyTopK && in != Input.ROLLOUT_LOG_PROBS_AT_TARGET_TOPK : full;
+            TensorView view = views[in.ordinal()];
+            if (view == null && wanted) {
+                throw new IllegalArgumentException(in.key + " is required but was not given");
+            }
+            if (view != null && (wanted || in == Input.UNIFORMS || (anyTopK && in.dims == Input.Dims.LISTS))) {
+                int[] expected = in.dims == Input.Dims.TOKENS ? new int[] {batchSize, length}
+                        : in.dims == Input.Dims.LISTS ? new int[] {batchSize, length, topK} : new int[] {batchSize, length, v};
+                int[] actual = view.shape();
+                if (!Arrays.equals(actual, expected)) {
+                    throw new IllegalArgumentException(in.key + " has shape " + Arrays.toString(actual)
+                            + " but the batch needs " + Arrays.toString(expected));
+                }
+            } else {
+                views[in.ordinal()] = null; // a top-k input of a batch without top-k lists is not read
+            }
+        }
+        for (Input in : Input.values()) {
+            TensorView view = views[in.ordinal()];
+            if (view != null) {
+                checkElements(in, view, topK, vocabSize);
+            }
+        }
+    }
 
-        boolean anyTopK = b.rolloutTopkIdsView() != null || b.targetTopkIdsView() != null
-                || b.targetLogProbsAtRolloutTopkView() != null || b.rolloutLogProbsAtTargetTopkView() != null;
-        if (anyTopK) {
-            if (b.topK() == 0) {
-                throw new IllegalArgumentException("top-k inputs were given but the batch was built with k = 0;"
-                        + " use JackpotBatch.builder(B, T, k)");
-            }
-            requireShape("rollout_topk_ids", required("rollout_topk_ids", b.rolloutTopkIdsView()), lists);
-            requireShape("rollout_topk_log_probs", b.rolloutTopkLogProbsView(), lists);
-            requireShape("target_topk_ids", required("target_topk_ids", b.targetTopkIdsView()), lists);
-            requireShape("target_topk_log_probs", b.targetTopkLogProbsView(), lists);
-            requireShape("target_log_probs_at_rollout_topk",
-                    required("target_log_probs_at_rollout_topk", b.targetLogProbsAtRolloutTopkView()), lists);
-            if (b.rolloutLogProbsAtTargetTopkView() != null) {
-                requireShape("rollout_log_probs_at_target_topk", b.rolloutLogProbsAtTargetTopkView(), lists);
-            }
+    /** V of the full-vocabulary inputs: both given, rank 3, agreeing with {@code vocab_size} when set. */
+    private static int vocabOfFull(int batchSize, int length, int vocabSize, TensorView[] views) {
+        FloatView rollout = (FloatView) views[Input.ROLLOUT_FULL_LOG_PROBS.ordinal()];
+        if (rollout == null || views[Input.TARGET_FULL_LOG_PROBS.ordinal()] == null) {
+            throw new IllegalArgumentException((rollout == null ? Input.ROLLOUT_FULL_LOG_PROBS : Input.TARGET_FULL_LOG_PROBS).key
+                    + " is required but was not given");
         }
-        if (b.rolloutFullLogProbsView() != null || b.targetFullLogProbsView() != null) {
-            FloatView rollout = required("rollout_full_log_probs", b.rolloutFullLogProbsView());
-            FloatView target = required("target_full_log_probs", b.targetFullLogProbsView());
-            if (rollout.rank() != 3) {
-                throw new IllegalArgumentException("rollout_full_log_probs has shape " + Arrays.toString(rollout.shape())
-                        + " but must be [B,T,V] = [" + b.batchSize() + "," + b.length() + ",V]");
-            }
-            int v = rollout.dim(2);
-            if (b.vocabSizeValue() != 0 && v != b.vocabSizeValue()) {
-                throw new IllegalArgumentException("rollout_full_log_probs has V = " + v + " but vocab_size = "
-                        + b.vocabSizeValue());
-            }
-            requireShape("rollout_full_log_probs", rollout, new int[] {b.batchSize(), b.length(), v});
-            requireShape("target_full_log_probs", target, new int[] {b.batchSize(), b.length(), v});
+        if (rollout.rank() != 3) {
+            throw new IllegalArgumentException("rollout_full_log_probs has shape " + Arrays.toString(rollout.shape())
+                    + " but must be [B,T,V] = [" + batchSize + "," + length + ",V]");
         }
+        int v = rollout.dim(2);
+        if (vocabSize != 0 && v != vocabSize) {
+            throw new IllegalArgumentException("rollout_full_log_probs has V = " + v + " but vocab_size = " + vocabSize);
+        }
+        return v;
+    }
 
-        checkMask("response_mask", b.responseMaskView());
-        checkLogProbs("rollout_log_probs", b.rolloutLogProbsView());
-        checkLogProbs("old_log_probs", b.oldLogProbsView());
-        checkLogProbs("log_probs", b.logProbsView());
-        checkFinite("advantages", b.advantagesView());
-        if (b.uniformsView() != null) {
-            checkUniforms("uniforms", b.uniformsView());
-        }
-        if (anyTopK) {
-            checkIds("rollout_topk_ids", b.rolloutTopkIdsView(), b.topK(), b.vocabSizeValue());
-            checkIds("target_topk_ids", b.targetTopkIdsView(), b.topK(), b.vocabSizeValue());
-            checkLogProbs("rollout_topk_log_probs", b.rolloutTopkLogProbsView());
-            checkLogProbs("target_topk_log_probs", b.targetTopkLogProbsView());
-            checkLogProbs("target_log_probs_at_rollout_topk", b.targetLogProbsAtRolloutTopkView());
-            if (b.rolloutLogProbsAtTargetTopkView() != null) {
-                checkLogProbs("rollout_log_probs_at_target_topk", b.rolloutLogProbsAtTargetTopkView());
-            }
-        }
-        if (b.rolloutFullLogProbsView() != null) {
-            checkLogProbs("rollout_full_log_probs", b.rolloutFullLogProbsView());
-            checkLogProbs("target_full_log_probs", b.targetFullLogProbsView());
+    private static void checkElements(Input in, TensorView view, int topK, int vocabSize) {
+        switch (in.rule) {
+            case MASK:
+                checkMask(in.key, (FloatView) view);
+                break;
+            case LOG_PROB:
+                checkLogProbs(in.key, (FloatView) view);
+                break;
+            case FINITE:
+                checkFinite(in.key, (FloatView) view);
+                break;
+            case UNIFORM:
+                checkUniforms(in.key, (FloatView) view);
+                break;
+            default:
+                checkIds(in.key, (IdView) view, topK, vocabSize);
         }
     }
 
@@ -127,30 +137,6 @@ final class BatchValidation {
         if (length != needed) {
             throw new IllegalArgumentException(name + " has " + length + " elements but " + dims + " = " + sizes
                     + " needs " + needed);
-        }
-    }
-
-    private static <T> T required(String name, T view) {
-        if (view == null) {
-            throw new IllegalArgumentException(name + " is required but was not given");
-        }
-        return view;
-    }
-
-    private static void requireShape(String name, FloatView view, int[] expected) {
-        if (view == null) {
-            throw new IllegalArgumentException(name + " is required but was not given");
-        }
-        if (!Arrays.equals(view.shape(), expected)) {
-            throw new IllegalArgumentException(name + " has shape " + Arrays.toString(view.shape())
-                    + " but the batch needs " + Arrays.toString(expected));
-        }
-    }
-
-    private static void requireShape(String name, IdView view, int[] expected) {
-        if (!Arrays.equals(view.shape(), expected)) {
-            throw new IllegalArgumentException(name + " has shape " + Arrays.toString(view.shape())
-                    + " but the batch needs " + Arrays.toString(expected));
         }
     }
 

@@ -1,5 +1,9 @@
 package io.github.jackpot4j.core;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
 /**
  * One batch of B sequences of (padded) response length T, as read-only views over the caller's
  * arrays or buffers (MATH.md §1). Nothing is copied. {@link Builder#build()} checks every element
@@ -11,12 +15,51 @@ package io.github.jackpot4j.core;
  * Inputs are named with verl's batch keys ({@code rollout_log_probs}, {@code old_log_probs}, ...).
  */
 public final class JackpotBatch {
+    /**
+     * The inputs of a batch, each declared once: verl's name, its dimensions and the element rule
+     * {@link BatchValidation} checks. The order is the order of the checks.
+     */
+    enum Input {
+        RESPONSE_MASK("response_mask", Dims.TOKENS, Rule.MASK),
+        ROLLOUT_LOG_PROBS("rollout_log_probs", Dims.TOKENS, Rule.LOG_PROB),
+        OLD_LOG_PROBS("old_log_probs", Dims.TOKENS, Rule.LOG_PROB),
+        LOG_PROBS("log_probs", Dims.TOKENS, Rule.LOG_PROB),
+        ADVANTAGES("advantages", Dims.TOKENS, Rule.FINITE),
+        UNIFORMS("uniforms", Dims.TOKENS, Rule.UNIFORM),
+        ROLLOUT_TOPK_IDS("rollout_topk_ids", Dims.LISTS, Rule.IDS),
+        TARGET_TOPK_IDS("target_topk_ids", Dims.LISTS, Rule.IDS),
+        ROLLOUT_TOPK_LOG_PROBS("rollout_topk_log_probs", Dims.LISTS, Rule.LOG_PROB),
+        TARGET_TOPK_LOG_PROBS("target_topk_log_probs", Dims.LISTS, Rule.LOG_PROB),
+        TARGET_LOG_PROBS_AT_ROLLOUT_TOPK("target_log_probs_at_rollout_topk", Dims.LISTS, Rule.LOG_PROB),
+        ROLLOUT_LOG_PROBS_AT_TARGET_TOPK("rollout_log_probs_at_target_topk", Dims.LISTS, Rule.LOG_PROB),
+        ROLLOUT_FULL_LOG_PROBS("rollout_full_log_probs", Dims.VOCAB, Rule.LOG_PROB),
+        TARGET_FULL_LOG_PROBS("target_full_log_probs", Dims.VOCAB, Rule.LOG_PROB);
+
+        /** [B,T], [B,T,k] or [B,T,V]. */
+        enum Dims { TOKENS, LISTS, VOCAB }
+
+        /** What every element must satisfy. */
+        enum Rule { MASK, LOG_PROB, FINITE, UNIFORM, IDS }
+
+        final String key;
+        final Dims dims;
+        final Rule rule;
+
+        Input(String key, Dims dims, Rule rule) {
+            this.key = key;
+            this.dims = dims;
+            this.rule = rule;
+        }
+    }
+
     final int batchSize;
     final int length;
     final int topK;
     final int vocabSize;
     final long sequenceOffset;
     final long step;
+    /** The views by {@link Input#ordinal()}, null where not given. */
+    private final TensorView[] views;
     final FloatView responseMask;
     final FloatView rolloutLogProbs;
     final FloatView oldLogProbs;
@@ -35,33 +78,34 @@ public final class JackpotBatch {
     /** Rows of the whole batch this one was carved from by {@link #split(int)}, or 0 when it is not a part. */
     final int wholeRows;
 
-    /** A part of {@code whole}: rows [from, from + rows), the same step, its global offset; no copy, no re-validation. */
-    private JackpotBatch(JackpotBatch whole, int from, int rows) {
-        batchSize = rows;
-        length = whole.length;
-        topK = whole.topK;
-        vocabSize = whole.vocabSize;
-        sequenceOffset = whole.sequenceOffset + from;
-        step = whole.step;
-        responseMask = part(whole.responseMask, from, rows);
-        rolloutLogProbs = part(whole.rolloutLogProbs, from, rows);
-        oldLogProbs = part(whole.oldLogProbs, from, rows);
-        logProbs = part(whole.logProbs, from, rows);
-        advantages = part(whole.advantages, from, rows);
-        rolloutTopkIds = whole.rolloutTopkIds == null ? null : whole.rolloutTopkIds.rows(from, rows);
-        rolloutTopkLogProbs = part(whole.rolloutTopkLogProbs, from, rows);
-        targetTopkIds = whole.targetTopkIds == null ? null : whole.targetTopkIds.rows(from, rows);
-        targetTopkLogProbs = part(whole.targetTopkLogProbs, from, rows);
-        targetLogProbsAtRolloutTopk = part(whole.targetLogProbsAtRolloutTopk, from, rows);
-        rolloutLogProbsAtTargetTopk = part(whole.rolloutLogProbsAtTargetTopk, from, rows);
-        rolloutFullLogProbs = part(whole.rolloutFullLogProbs, from, rows);
-        targetFullLogProbs = part(whole.targetFullLogProbs, from, rows);
-        uniforms = part(whole.uniforms, from, rows);
-        wholeRows = whole.wholeRows > 0 ? whole.wholeRows : whole.batchSize;
+    private JackpotBatch(int batchSize, int length, int topK, int vocabSize, long sequenceOffset, long step,
+                         TensorView[] views, int wholeRows) {
+        this.batchSize = batchSize;
+        this.length = length;
+        this.topK = topK;
+        this.vocabSize = vocabSize;
+        this.sequenceOffset = sequenceOffset;
+        this.step = step;
+        this.views = views;
+        this.wholeRows = wholeRows;
+        responseMask = floats(Input.RESPONSE_MASK);
+        rolloutLogProbs = floats(Input.ROLLOUT_LOG_PROBS);
+        oldLogProbs = floats(Input.OLD_LOG_PROBS);
+        logProbs = floats(Input.LOG_PROBS);
+        advantages = floats(Input.ADVANTAGES);
+        uniforms = floats(Input.UNIFORMS);
+        rolloutTopkIds = (IdView) views[Input.ROLLOUT_TOPK_IDS.ordinal()];
+        targetTopkIds = (IdView) views[Input.TARGET_TOPK_IDS.ordinal()];
+        rolloutTopkLogProbs = floats(Input.ROLLOUT_TOPK_LOG_PROBS);
+        targetTopkLogProbs = floats(Input.TARGET_TOPK_LOG_PROBS);
+        targetLogProbsAtRolloutTopk = floats(Input.TARGET_LOG_PROBS_AT_ROLLOUT_TOPK);
+        rolloutLogProbsAtTargetTopk = floats(Input.ROLLOUT_LOG_PROBS_AT_TARGET_TOPK);
+        rolloutFullLogProbs = floats(Input.ROLLOUT_FULL_LOG_PROBS);
+        targetFullLogProbs = floats(Input.TARGET_FULL_LOG_PROBS);
     }
 
-    private static FloatView part(FloatView v, int from, int rows) {
-        return v == null ? null : v.rows(from, rows);
+    private FloatView floats(Input in) {
+        return (FloatView) views[in.ordinal()];
     }
 
     /**
@@ -70,44 +114,26 @@ public final class JackpotBatch {
      * the same rejection uniforms as the whole (MATH.md §3). A part refuses to be computed without the
      * merged statistics of all parts; {@link Jackpot#computeParts} does the merging for you.
      */
-    public java.util.List<JackpotBatch> split(int rowsPerPart) {
+    public List<JackpotBatch> split(int rowsPerPart) {
         if (rowsPerPart <= 0) {
             throw new IllegalArgumentException("rows per micro-batch = " + rowsPerPart + " must be > 0");
         }
-        java.util.List<JackpotBatch> parts = new java.util.ArrayList<>();
+        List<JackpotBatch> parts = new ArrayList<>();
         for (int from = 0; from < batchSize; from += rowsPerPart) {
-            parts.add(new JackpotBatch(this, from, Math.min(rowsPerPart, batchSize - from)));
+            int rows = Math.min(rowsPerPart, batchSize - from);
+            TensorView[] partViews = new TensorView[views.length];
+            for (int i = 0; i < views.length; i++) {
+                partViews[i] = views[i] == null ? null : views[i].rows(from, rows);
+            }
+            parts.add(new JackpotBatch(rows, length, topK, vocabSize, sequenceOffset + from, step, partViews,
+                    wholeRows > 0 ? wholeRows : batchSize));
         }
-        return java.util.Collections.unmodifiableList(parts);
+        return Collections.unmodifiableList(parts);
     }
 
     /** True when this batch is a micro-batch carved by {@link #split(int)}. */
     public boolean isPart() {
         return wholeRows > 0;
-    }
-
-    private JackpotBatch(Builder b) {
-        batchSize = b.batchSize;
-        length = b.length;
-        topK = b.topK;
-        vocabSize = b.vocabSize;
-        sequenceOffset = b.sequenceOffset;
-        step = b.step;
-        responseMask = b.responseMask;
-        rolloutLogProbs = b.rolloutLogProbs;
-        oldLogProbs = b.oldLogProbs;
-        logProbs = b.logProbs;
-        advantages = b.advantages;
-        rolloutTopkIds = b.rolloutTopkIds;
-        rolloutTopkLogProbs = b.rolloutTopkLogProbs;
-        targetTopkIds = b.targetTopkIds;
-        targetTopkLogProbs = b.targetTopkLogProbs;
-        targetLogProbsAtRolloutTopk = b.targetLogProbsAtRolloutTopk;
-        rolloutLogProbsAtTargetTopk = b.rolloutLogProbsAtTargetTopk;
-        rolloutFullLogProbs = b.rolloutFullLogProbs;
-        targetFullLogProbs = b.targetFullLogProbs;
-        uniforms = b.uniforms;
-        wholeRows = 0;
     }
 
     /** A builder for B sequences of length T with top-k lists of length k. */
@@ -216,20 +242,7 @@ public final class JackpotBatch {
         private int vocabSize;
         private long sequenceOffset;
         private long step = -1;
-        private FloatView responseMask;
-        private FloatView rolloutLogProbs;
-        private FloatView oldLogProbs;
-        private FloatView logProbs;
-        private FloatView advantages;
-        private IdView rolloutTopkIds;
-        private FloatView rolloutTopkLogProbs;
-        private IdView targetTopkIds;
-        private FloatView targetTopkLogProbs;
-        private FloatView targetLogProbsAtRolloutTopk;
-        private FloatView rolloutLogProbsAtTargetTopk;
-        private FloatView rolloutFullLogProbs;
-        private FloatView targetFullLogProbs;
-        private FloatView uniforms;
+        private final TensorView[] views = new TensorView[Input.values().length];
 
         private Builder(int batchSize, int length, int topK) {
             if (batchSize < 0 || length < 0 || topK < 0) {
@@ -246,12 +259,18 @@ public final class JackpotBatch {
             this.topK = topK;
         }
 
-        private int[] tokens() {
-            return new int[] {batchSize, length};
+        private Builder set(Input in, TensorView view) {
+            views[in.ordinal()] = view;
+            return this;
         }
 
-        private int[] lists() {
-            return new int[] {batchSize, length, topK};
+        /** A whole plain array for {@code in}: exactly B·T or B·T·k elements. */
+        private Builder set(Input in, float[] data) {
+            return set(in, BatchValidation.wholeArray(in.key, data, shape(in)));
+        }
+
+        private int[] shape(Input in) {
+            return in.dims == Input.Dims.TOKENS ? new int[] {batchSize, length} : new int[] {batchSize, length, topK};
         }
 
         /** The vocabulary size V: ids must lie in [0, V). Optional except for the full-vocabulary mode. */
@@ -289,12 +308,12 @@ public final class JackpotBatch {
 
         /** {@code response_mask} [B,T] as 0/1 floats; when absent every token is valid. */
         public Builder responseMask(float[] v) {
-            return responseMask(BatchValidation.wholeArray("response_mask", v, tokens()));
+            return set(Input.RESPONSE_MASK, v);
         }
 
         /** {@code response_mask} [B,T] as 0/1 ints (copied once into a float array). */
         public Builder responseMask(int[] v) {
-            BatchValidation.requireLength("response_mask", v == null ? -1 : v.length, tokens());
+            BatchValidation.requireLength(Input.RESPONSE_MASK.key, v == null ? -1 : v.length, shape(Input.RESPONSE_MASK));
             float[] f = new float[v.length];
             for (int i = 0; i < v.length; i++) {
                 f[i] = v[i];
@@ -304,112 +323,101 @@ public final class JackpotBatch {
 
         /** {@code response_mask} [B,T] as a view. */
         public Builder responseMask(FloatView v) {
-            responseMask = v;
-            return this;
+            return set(Input.RESPONSE_MASK, v);
         }
 
         /** {@code rollout_log_probs} [B,T]: ℓ_inf of the sampled tokens. */
         public Builder rolloutLogProbs(float[] v) {
-            return rolloutLogProbs(BatchValidation.wholeArray("rollout_log_probs", v, tokens()));
+            return set(Input.ROLLOUT_LOG_PROBS, v);
         }
 
         /** {@code rollout_log_probs} [B,T] as a view. */
         public Builder rolloutLogProbs(FloatView v) {
-            rolloutLogProbs = v;
-            return this;
+            return set(Input.ROLLOUT_LOG_PROBS, v);
         }
 
         /** {@code old_log_probs} [B,T]: ℓ_old, the PPO anchor. */
         public Builder oldLogProbs(float[] v) {
-            return oldLogProbs(BatchValidation.wholeArray("old_log_probs", v, tokens()));
+            return set(Input.OLD_LOG_PROBS, v);
         }
 
         /** {@code old_log_probs} [B,T] as a view. */
         public Builder oldLogProbs(FloatView v) {
-            oldLogProbs = v;
-            return this;
+            return set(Input.OLD_LOG_PROBS, v);
         }
 
         /** {@code log_probs} [B,T]: ℓ_new, the current policy (the input the gradient is taken for). */
         public Builder logProbs(float[] v) {
-            return logProbs(BatchValidation.wholeArray("log_probs", v, tokens()));
+            return set(Input.LOG_PROBS, v);
         }
 
         /** {@code log_probs} [B,T] as a view. */
         public Builder logProbs(FloatView v) {
-            logProbs = v;
-            return this;
+            return set(Input.LOG_PROBS, v);
         }
 
         /** {@code advantages} [B,T]: Â. */
         public Builder advantages(float[] v) {
-            return advantages(BatchValidation.wholeArray("advantages", v, tokens()));
+            return set(Input.ADVANTAGES, v);
         }
 
         /** {@code advantages} [B,T] as a view. */
         public Builder advantages(FloatView v) {
-            advantages = v;
-            return this;
+            return set(Input.ADVANTAGES, v);
         }
 
         /** {@code rollout_topk_ids} and {@code rollout_topk_log_probs} [B,T,k]. */
         public Builder rolloutTopK(int[] ids, float[] logProbs) {
-            return rolloutTopK(BatchValidation.wholeArray("rollout_topk_ids", ids, lists()),
-                    BatchValidation.wholeArray("rollout_topk_log_probs", logProbs, lists()));
+            set(Input.ROLLOUT_TOPK_IDS, BatchValidation.wholeArray(Input.ROLLOUT_TOPK_IDS.key, ids, shape(Input.ROLLOUT_TOPK_IDS)));
+            return set(Input.ROLLOUT_TOPK_LOG_PROBS, logProbs);
         }
 
         /** {@code rollout_topk_ids} (int64) and {@code rollout_topk_log_probs} [B,T,k]. */
         public Builder rolloutTopK(long[] ids, float[] logProbs) {
-            return rolloutTopK(BatchValidation.wholeArray("rollout_topk_ids", ids, lists()),
-                    BatchValidation.wholeArray("rollout_topk_log_probs", logProbs, lists()));
+            set(Input.ROLLOUT_TOPK_IDS, BatchValidation.wholeArray(Input.ROLLOUT_TOPK_IDS.key, ids, shape(Input.ROLLOUT_TOPK_IDS)));
+            return set(Input.ROLLOUT_TOPK_LOG_PROBS, logProbs);
         }
 
         /** {@code rollout_topk_ids} and {@code rollout_topk_log_probs} as views. */
         public Builder rolloutTopK(IdView ids, FloatView logProbs) {
-            rolloutTopkIds = ids;
-            rolloutTopkLogProbs = logProbs;
-            return this;
+            return set(Input.ROLLOUT_TOPK_IDS, ids).set(Input.ROLLOUT_TOPK_LOG_PROBS, logProbs);
         }
 
         /** {@code target_topk_ids} and {@code target_topk_log_probs} [B,T,k]. */
         public Builder targetTopK(int[] ids, float[] logProbs) {
-            return targetTopK(BatchValidation.wholeArray("target_topk_ids", ids, lists()),
-                    BatchValidation.wholeArray("target_topk_log_probs", logProbs, lists()));
+            set(Input.TARGET_TOPK_IDS, BatchValidation.wholeArray(Input.TARGET_TOPK_IDS.key, ids, shape(Input.TARGET_TOPK_IDS)));
+            return set(Input.TARGET_TOPK_LOG_PROBS, logProbs);
         }
 
         /** {@code target_topk_ids} (int64) and {@code target_topk_log_probs} [B,T,k]. */
         public Builder targetTopK(long[] ids, float[] logProbs) {
-            return targetTopK(BatchValidation.wholeArray("target_topk_ids", ids, lists()),
-                    BatchValidation.wholeArray("target_topk_log_probs", logProbs, lists()));
+            set(Input.TARGET_TOPK_IDS, BatchValidation.wholeArray(Input.TARGET_TOPK_IDS.key, ids, shape(Input.TARGET_TOPK_IDS)));
+            return set(Input.TARGET_TOPK_LOG_PROBS, logProbs);
         }
 
         /** {@code target_topk_ids} and {@code target_topk_log_probs} as views. */
         public Builder targetTopK(IdView ids, FloatView logProbs) {
-            targetTopkIds = ids;
-            targetTopkLogProbs = logProbs;
-            return this;
+            return set(Input.TARGET_TOPK_IDS, ids).set(Input.TARGET_TOPK_LOG_PROBS, logProbs);
         }
 
         /** {@code target_log_probs_at_rollout_topk} [B,T,k]: log p_tgt at the rollout top-k ids. */
         public Builder targetLogProbsAtRolloutTopK(float[] v) {
-            return targetLogProbsAtRolloutTopK(BatchValidation.wholeArray("target_log_probs_at_rollout_topk", v, lists()));
+            return set(Input.TARGET_LOG_PROBS_AT_ROLLOUT_TOPK, v);
         }
 
         /** {@code target_log_probs_at_rollout_topk} as a view. */
         public Builder targetLogProbsAtRolloutTopK(FloatView v) {
-            targetLogProbsAtRolloutTopk = v;
-            return this;
+            return set(Input.TARGET_LOG_PROBS_AT_ROLLOUT_TOPK, v);
         }
 
         /** {@code rollout_log_probs_at_target_topk} [B,T,k], optional: log p_inf at the target top-k ids. */
         public Builder rolloutLogProbsAtTargetTopK(float[] v) {
-            return rolloutLogProbsAtTargetTopK(BatchValidation.wholeArray("rollout_log_probs_at_target_topk", v, lists()));
+            return set(Input.ROLLOUT_LOG_PROBS_AT_TARGET_TOPK, v);
         }
 
         /** {@code rollout_log_probs_at_target_topk} as a view. */
         public Builder rolloutLogProbsAtTargetTopK(FloatView v) {
-            rolloutLogProbsAtTargetTopk = v;
-            return this;
+            return set(Input.ROLLOUT_LOG_PROBS_AT_TARGET_TOPK, v);
         }
 
         /**
@@ -417,20 +425,17 @@ public final class JackpotBatch {
          * then computed exactly over the vocabulary (MATH.md §4) and the top-k lists are not needed.
          */
         public Builder fullVocabLogProbs(FloatView rollout, FloatView target) {
-            rolloutFullLogProbs = rollout;
-            targetFullLogProbs = target;
-            return this;
+            return set(Input.ROLLOUT_FULL_LOG_PROBS, rollout).set(Input.TARGET_FULL_LOG_PROBS, target);
         }
 
         /** {@code uniforms} [B,T] in [0,1): caller-supplied u_t replacing the counter-based draws (MATH.md §3). */
         public Builder uniforms(float[] v) {
-            return uniforms(BatchValidation.wholeArray("uniforms", v, tokens()));
+            return set(Input.UNIFORMS, v);
         }
 
         /** {@code uniforms} as a view. */
         public Builder uniforms(FloatView v) {
-            uniforms = v;
-            return this;
+            return set(Input.UNIFORMS, v);
         }
 
         /**
@@ -439,32 +444,9 @@ public final class JackpotBatch {
          * @throws IllegalArgumentException naming the input, the first bad index and the rule it broke
          */
         public JackpotBatch build() {
-            BatchValidation.validate(this);
-            return new JackpotBatch(this);
-        }
-
-        // package-private accessors for BatchValidation
-        int batchSize() { return batchSize; }
-        int length() { return length; }
-        int topK() { return topK; }
-        int vocabSizeValue() { return vocabSize; }
-        FloatView responseMaskView() { return responseMask; }
-        FloatView rolloutLogProbsView() { return rolloutLogProbs; }
-        FloatView oldLogProbsView() { return oldLogProbs; }
-        FloatView logProbsView() { return logProbs; }
-        FloatView advantagesView() { return advantages; }
-        IdView rolloutTopkIdsView() { return rolloutTopkIds; }
-        FloatView rolloutTopkLogProbsView() { return rolloutTopkLogProbs; }
-        IdView targetTopkIdsView() { return targetTopkIds; }
-        FloatView targetTopkLogProbsView() { return targetTopkLogProbs; }
-        FloatView targetLogProbsAtRolloutTopkView() { return targetLogProbsAtRolloutTopk; }
-        FloatView rolloutLogProbsAtTargetTopkView() { return rolloutLogProbsAtTargetTopk; }
-        FloatView rolloutFullLogProbsView() { return rolloutFullLogProbs; }
-        FloatView targetFullLogProbsView() { return targetFullLogProbs; }
-        FloatView uniformsView() { return uniforms; }
-
-        void defaultResponseMask(FloatView allOnes) {
-            responseMask = allOnes;
+            TensorView[] checked = views.clone();
+            BatchValidation.validate(batchSize, length, topK, vocabSize, checked);
+            return new JackpotBatch(batchSize, length, topK, vocabSize, sequenceOffset, step, checked, 0);
         }
     }
 }

@@ -84,15 +84,15 @@ public final class JackpotConfig {
                 "`false`", "boolean", "renormalize q, p over the union (§4)"),
         MASK_ONLY("jackpot_mask_only", "maskOnly", false, Parse::bool, null,
                 "`false`", "boolean", "reject but do not reweight: w = 1 (§6)"),
-        TARGET("jackpot_target", "target", Target.LATEST, v -> Parse.choice(v, Target.values(), Target::key), null,
+        TARGET("jackpot_target", "target", Target.LATEST, v -> Parse.choice(v, Target.values()), null,
                 "`latest`", "`latest` \\| `reference`", "target distribution (§2)"),
         BIAS_CORRECTION("jackpot_bias_correction", "biasCorrection", true, Parse::bool, null,
                 "`true`", "boolean", "scale Zapprox by κ (§5)"),
         ACCEPTANCE_ESTIMATE("jackpot_acceptance_estimate", "acceptanceEstimate", AcceptanceEstimate.SAMPLED,
-                v -> Parse.choice(v, AcceptanceEstimate.values(), AcceptanceEstimate::key), null,
+                v -> Parse.choice(v, AcceptanceEstimate.values()), null,
                 "`sampled`", "`sampled` \\| `expected`", "estimate of ᾱ̂ in κ (§5)"),
         MISSING_ROLLOUT_PROB("jackpot_missing_rollout_prob", "missingRolloutProb", MissingRolloutProb.ZERO,
-                v -> Parse.choice(v, MissingRolloutProb.values(), MissingRolloutProb::key), null,
+                v -> Parse.choice(v, MissingRolloutProb.values()), null,
                 "`zero`", "`zero` \\| `bound`", "unknown q in the union (§4)"),
         TARGET_ACCEPTANCE("jackpot_target_acceptance", "targetAcceptance", null, Parse::optionalNumber,
                 v -> (double) v > 0 && (double) v <= 1 ? null : "must be in (0, 1]",
@@ -121,7 +121,7 @@ public final class JackpotConfig {
         PPO_CLIP("ppo_clip", "ppoClip", true, Parse::bool, null,
                 "`true`", "boolean", "`false` = no-clip objective −Â r (§7)"),
         LOSS_AGG_MODE("loss_agg_mode", "lossAggMode", LossAggMode.TOKEN_MEAN,
-                v -> Parse.choice(v, LossAggMode.values(), LossAggMode::key), null, "`token-mean`",
+                v -> Parse.choice(v, LossAggMode.values()), null, "`token-mean`",
                 "`token-mean`, `token-sum`, `seq-mean-token-sum`, `seq-mean-token-mean`, `seq-mean-token-sum-norm`",
                 "aggregation (§7)"),
         LOSS_SCALE_FACTOR("loss_scale_factor", "lossScaleFactor", null, Parse::optionalNumber,
@@ -153,20 +153,8 @@ public final class JackpotConfig {
 
         /** The value as {@link #toMap()} writes it: enums and thresholds by their key. */
         Object external(Object value) {
-            if (value instanceof Target) {
-                return ((Target) value).key();
-            } else if (value instanceof AcceptanceEstimate) {
-                return ((AcceptanceEstimate) value).key();
-            } else if (value instanceof MissingRolloutProb) {
-                return ((MissingRolloutProb) value).key();
-            } else if (value instanceof RolloutIs) {
-                return ((RolloutIs) value).key();
-            } else if (value instanceof LossAggMode) {
-                return ((LossAggMode) value).key();
-            } else if (value instanceof ResidualCorrection) {
-                return ((ResidualCorrection) value).thresholdKey();
-            }
-            return value;
+            return value instanceof Enum ? ConfigKeys.of((Enum<?>) value)
+                    : value instanceof ResidualCorrection ? ((ResidualCorrection) value).thresholdKey() : value;
         }
 
         /** The row of docs/config.md's table. */
@@ -741,14 +729,14 @@ public final class JackpotConfig {
             return (int) l;
         }
 
-        static <E extends Enum<E>> Object choice(Object v, E[] options, Function<E, String> key) {
+        static <E extends Enum<E>> Object choice(Object v, E[] options) {
             String s = v.toString().trim().toLowerCase(Locale.ROOT);
             StringBuilder allowed = new StringBuilder();
             for (E e : options) {
-                if (key.apply(e).equals(s)) {
+                if (ConfigKeys.of(e).equals(s)) {
                     return e;
                 }
-                allowed.append(allowed.length() == 0 ? "" : " | ").append(key.apply(e));
+                allowed.append(allowed.length() == 0 ? "" : " | ").append(ConfigKeys.of(e));
             }
             throw new Bad("one of " + allowed);
         }
@@ -759,7 +747,7 @@ public final class JackpotConfig {
                 return RolloutIs.NONE; // verl writes an unset rollout_is as null
             }
             try {
-                return choice(v, RolloutIs.values(), RolloutIs::key);
+                return choice(v, RolloutIs.values());
             } catch (Bad e) {
                 throw new Bad(e.getMessage() + " (sequence-level IS is not part of MATH.md)");
             }

@@ -7,31 +7,25 @@ package io.github.jackpot4j.core;
  */
 public enum LossAggMode {
     /** Σ loss / Σ m (the global count of accepted tokens when statistics are given). */
-    TOKEN_MEAN("token-mean"),
+    TOKEN_MEAN,
     /** Σ loss. */
-    TOKEN_SUM("token-sum"),
+    TOKEN_SUM,
     /** (1/S) Σ_b Σ_t loss, S = number of sequences that count. */
-    SEQ_MEAN_TOKEN_SUM("seq-mean-token-sum"),
+    SEQ_MEAN_TOKEN_SUM,
     /** (1/S) Σ_b (Σ_t loss / Σ_t m). */
-    SEQ_MEAN_TOKEN_MEAN("seq-mean-token-mean"),
+    SEQ_MEAN_TOKEN_MEAN,
     /** Σ_b Σ_t loss / scale, scale = {@code loss_scale_factor} or T (Dr. GRPO). */
-    SEQ_MEAN_TOKEN_SUM_NORM("seq-mean-token-sum-norm");
-
-    private final String key;
-
-    LossAggMode(String key) {
-        this.key = key;
-    }
+    SEQ_MEAN_TOKEN_SUM_NORM;
 
     /** The verl name, e.g. {@code "seq-mean-token-mean"}. */
     public String key() {
-        return key;
+        return ConfigKeys.of(this);
     }
 
     /** The mode with the given verl name. */
     public static LossAggMode fromKey(String key) {
         for (LossAggMode m : values()) {
-            if (m.key.equals(key)) {
+            if (m.key().equals(key)) {
                 return m;
             }
         }

@@ -7,18 +7,12 @@ package io.github.jackpot4j.core;
  */
 public enum MissingRolloutProb {
     /** Count the term as 0, so Zapprox ≤ Z always holds. */
-    ZERO("zero"),
+    ZERO,
     /** Use min(q_(k), p(x)/λ) with q_(k) the smallest rollout top-k probability (an upper bound of the term). */
-    BOUND("bound");
-
-    private final String key;
-
-    MissingRolloutProb(String key) {
-        this.key = key;
-    }
+    BOUND;
 
     /** The value as written in configuration maps. */
     public String key() {
-        return key;
+        return ConfigKeys.of(this);
     }
 }

@@ -6,18 +6,12 @@ package io.github.jackpot4j.core;
  */
 public enum RolloutIs {
     /** Token-level importance correction (truncated IS or IcePop, per {@code rollout_is_threshold}). */
-    TOKEN("token"),
+    TOKEN,
     /** No residual correction: F(x) = 1. */
-    NONE("none");
-
-    private final String key;
-
-    RolloutIs(String key) {
-        this.key = key;
-    }
+    NONE;
 
     /** The value as written in configuration maps. */
     public String key() {
-        return key;
+        return ConfigKeys.of(this);
     }
 }

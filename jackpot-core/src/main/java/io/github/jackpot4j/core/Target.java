@@ -5,18 +5,12 @@ package io.github.jackpot4j.core;
  */
 public enum Target {
     /** p_tgt = SG(p_θ): the current policy, ℓ_tgt = SG(log_probs). Algorithm 1's choice; suits staleness. */
-    LATEST("latest"),
+    LATEST,
     /** p_tgt = p_ref: the PPO anchor, ℓ_tgt = old_log_probs. Suits mild mismatch. */
-    REFERENCE("reference");
-
-    private final String key;
-
-    Target(String key) {
-        this.key = key;
-    }
+    REFERENCE;
 
     /** The value as written in configuration maps. */
     public String key() {
-        return key;
+        return ConfigKeys.of(this);
     }
 }
