@@ -130,19 +130,14 @@ public final class SparkJackpot {
         int kMax = Integer.MIN_VALUE;
         long kMaxSequence;
 
-        void add(RolloutLog.Sequence s) {
-            rows++;
-            firstSequence = Math.min(firstSequence, s.sequence);
-            lastSequence = Math.max(lastSequence, s.sequence);
-            maxLength = Math.max(maxLength, s.length);
-            if (s.k < kMin) {
-                kMin = s.k;
-                kMinSequence = s.sequence;
-            }
-            if (s.k > kMax) {
-                kMax = s.k;
-                kMaxSequence = s.sequence;
-            }
+        /** The shape of one row. */
+        static StepShape of(RolloutLog.Sequence s) {
+            StepShape one = new StepShape();
+            one.rows = 1;
+            one.firstSequence = one.lastSequence = one.kMinSequence = one.kMaxSequence = s.sequence;
+            one.maxLength = s.length;
+            one.kMin = one.kMax = s.k;
+            return one;
         }
 
         StepShape merge(StepShape o) {
@@ -372,7 +367,7 @@ public final class SparkJackpot {
             HashMap<Long, StepShape> m = new HashMap<>();
             while (it.hasNext()) {
                 RolloutLog.Sequence s = it.next();
-                m.computeIfAbsent(s.step, x -> new StepShape()).add(s);
+                m.merge(s.step, StepShape.of(s), StepShape::merge);
             }
             return Collections.singletonList(m).iterator();
         }).fold(new HashMap<>(), SparkJackpot::mergeShapes));
