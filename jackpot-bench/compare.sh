@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # One command for the core-vs-peer comparison (docs/benchmarks.md, "Core vs the PyTorch-eager peer"):
-#  (a) writes the benchmark batch (BenchmarkBatch, seed 42, the core's rejection uniforms) to .npz,
+#  (a) writes the benchmark batch (SyntheticRollouts.atScale, seed 42, the core's rejection uniforms) to .npz,
 #  (b) runs the PyTorch-eager peer (peer_torch_npz.py) on it with 2 threads and with 1 thread,
 #  (c) runs the JMH CoreBenchmark (fusedSequential, fusedParallel, onePassRead, djlOpByOp, djlOpByOpTrusted)
 #      at the same N, k,

@@ -4,10 +4,10 @@ import io.github.jackpot4j.core.Jackpot;
 import io.github.jackpot4j.core.JackpotBatch;
 import io.github.jackpot4j.core.JackpotConfig;
 import io.github.jackpot4j.core.JackpotResult;
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 
 import java.io.PrintStream;
 import java.util.Map;
-import java.util.SplittableRandom;
 
 /**
  * A built-in batch where a rollout model and a policy disagree, scored with the default
@@ -32,9 +32,10 @@ final class Quickstart {
         int length = 6;
         int vocab = 50;
         int k = 5;
-        SyntheticBatch data = SyntheticBatch.generate(batchSize, length, vocab, k, 1.5, new SplittableRandom(7));
+        SyntheticRollouts data = SyntheticRollouts.builder().batchSize(batchSize).length(length).vocabSize(vocab)
+                .topK(k).logitScale(2.0).mismatch(1.5).seed(7).build();
         JackpotConfig config = JackpotConfig.builder().topK(k).lambda(1.0).build();
-        JackpotBatch batch = data.toBatch();
+        JackpotBatch batch = data.batch();
         JackpotResult r = Jackpot.compute(config, batch);
 
         out.println("Jackpot loss of a built-in batch: B=" + batchSize + ", T=" + length + ", V=" + vocab + ", k=" + k);

@@ -6,6 +6,7 @@ import io.github.jackpot4j.core.JackpotBatch;
 import io.github.jackpot4j.core.JackpotConfig;
 import io.github.jackpot4j.core.JackpotResult;
 import io.github.jackpot4j.core.RejectionUniforms;
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 
 import java.util.concurrent.TimeUnit;
 
@@ -45,7 +46,7 @@ public class CoreBenchmark {
     @Param({"20"})
     public int k;
 
-    private BenchmarkBatch data;
+    private SyntheticRollouts data;
     private JackpotBatch batch;
     private JackpotConfig config;
     private JackpotResult out;
@@ -80,8 +81,8 @@ public class CoreBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() {
-        data = BenchmarkBatch.generate(tokens, k, 42L);
-        batch = data.toBatch();
+        data = SyntheticRollouts.atScale(tokens, k, 42L);
+        batch = data.batch();
         config = JackpotConfig.builder().topK(k).build();
         out = JackpotResult.allocate(batch.batchSize(), batch.length());
         uniforms = RejectionUniforms.fill(config.seed(), 0, 0, batch.batchSize(), batch.length(), new float[tokens]);
@@ -122,7 +123,7 @@ public class CoreBenchmark {
     /** Building (validating) the batch views: done once per batch, at the edge. */
     @Benchmark
     public JackpotBatch validate() {
-        return data.toBatch();
+        return data.batch();
     }
 
     /** Reads every input element once: the floor any implementation has to pay. */

@@ -5,6 +5,7 @@ import io.github.jackpot4j.core.Jackpot;
 import io.github.jackpot4j.core.JackpotBatch;
 import io.github.jackpot4j.core.JackpotConfig;
 import io.github.jackpot4j.core.JackpotResult;
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
@@ -25,8 +26,8 @@ public final class CpuTime {
         int tokens = args.length > 0 ? Integer.parseInt(args[0]) : 524_288;
         int k = args.length > 1 ? Integer.parseInt(args[1]) : 20;
         int reps = args.length > 2 ? Integer.parseInt(args[2]) : 15;
-        BenchmarkBatch data = BenchmarkBatch.generate(tokens, k, 42L);
-        JackpotBatch batch = data.toBatch();
+        SyntheticRollouts data = SyntheticRollouts.atScale(tokens, k, 42L);
+        JackpotBatch batch = data.batch();
         JackpotConfig config = JackpotConfig.builder().topK(k).build();
         JackpotResult out = JackpotResult.allocate(batch.batchSize(), batch.length());
         ThreadMXBean mx = ManagementFactory.getThreadMXBean();

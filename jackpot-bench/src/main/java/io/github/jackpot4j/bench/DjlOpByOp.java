@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import io.github.jackpot4j.core.JackpotConfig;
+import io.github.jackpot4j.core.Target;
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 import io.github.jackpot4j.djl.JackpotDjl;
 import io.github.jackpot4j.djl.JackpotLossOutput;
 import io.github.jackpot4j.djl.RolloutBatch;
@@ -21,25 +23,21 @@ public final class DjlOpByOp implements AutoCloseable {
     private final RolloutBatch rollout;
 
     /** Uploads the batch once (not part of the timed work). */
-    public DjlOpByOp(BenchmarkBatch d, float[] uniforms) {
+    public DjlOpByOp(SyntheticRollouts d, float[] uniforms) {
+        SyntheticRollouts.TopKLists top = d.topK(Target.LATEST);
         manager = NDManager.newBaseManager();
         Shape tok = new Shape(d.batchSize, d.length);
         Shape lists = new Shape(d.batchSize, d.length, d.k);
-        int n = d.batchSize * d.length;
-        long[] tokens = new long[n];
-        for (int t = 0; t < n; t++) {
-            tokens[t] = d.rolloutIds[t * d.k]; // the sampled id is not read by the loss (log-probs are given)
-        }
         logProbs = manager.create(d.logProbs, tok);
-        target = new TargetTopK(manager.create(d.targetIds, lists), manager.create(d.targetTopLogProbs, lists),
-                manager.create(d.targetAtRollout, lists), manager.create(d.rolloutAtTarget, lists));
+        target = new TargetTopK(manager.create(top.targetIds, lists), manager.create(top.targetLogProbs, lists),
+                manager.create(top.targetAtRollout, lists), manager.create(top.rolloutAtTarget, lists));
         rollout = RolloutBatch.builder().step(0)
-                .tokenIds(manager.create(tokens, tok))
+                .tokenIds(manager.create(d.tokenIds, tok))
                 .oldLogProbs(manager.create(d.oldLogProbs, tok))
                 .advantages(manager.create(d.advantages, tok))
                 .responseMask(manager.create(d.responseMask, tok))
-                .cachedRollout(manager.create(d.rolloutLogProbs, tok), manager.create(d.rolloutIds, lists),
-                        manager.create(d.rolloutTopLogProbs, lists))
+                .cachedRollout(manager.create(d.rolloutLogProbs, tok), manager.create(top.rolloutIds, lists),
+                        manager.create(top.rolloutLogProbs, lists))
                 .uniforms(manager.create(uniforms, tok))
                 .build();
     }

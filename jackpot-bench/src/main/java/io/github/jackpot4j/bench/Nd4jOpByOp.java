@@ -1,6 +1,8 @@
 package io.github.jackpot4j.bench;
 
 import io.github.jackpot4j.core.JackpotConfig;
+import io.github.jackpot4j.core.Target;
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -34,7 +36,8 @@ public final class Nd4jOpByOp {
     final INDArray rolloutAtTarget;
 
     /** Uploads the batch into ND4J arrays once (not part of the timed work). */
-    public Nd4jOpByOp(BenchmarkBatch d, float[] uniforms) {
+    public Nd4jOpByOp(SyntheticRollouts d, float[] uniforms) {
+        SyntheticRollouts.TopKLists top = d.topK(Target.LATEST);
         n = d.batchSize * d.length;
         k = d.k;
         mask = vector(d.responseMask);
@@ -43,12 +46,12 @@ public final class Nd4jOpByOp {
         logProbs = vector(d.logProbs);
         advantages = vector(d.advantages);
         this.uniforms = vector(uniforms);
-        rolloutIds = Nd4j.createFromArray(d.rolloutIds).reshape(n, k);
-        targetIds = Nd4j.createFromArray(d.targetIds).reshape(n, k);
-        rolloutTop = matrix(d.rolloutTopLogProbs);
-        targetTop = matrix(d.targetTopLogProbs);
-        targetAtRollout = matrix(d.targetAtRollout);
-        rolloutAtTarget = matrix(d.rolloutAtTarget);
+        rolloutIds = Nd4j.createFromArray(top.rolloutIds).reshape(n, k);
+        targetIds = Nd4j.createFromArray(top.targetIds).reshape(n, k);
+        rolloutTop = matrix(top.rolloutLogProbs);
+        targetTop = matrix(top.targetLogProbs);
+        targetAtRollout = matrix(top.targetAtRollout);
+        rolloutAtTarget = matrix(top.rolloutAtTarget);
     }
 
     private INDArray vector(float[] v) {

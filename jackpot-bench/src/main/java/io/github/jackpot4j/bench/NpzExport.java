@@ -6,6 +6,8 @@ import io.github.jackpot4j.core.JackpotBatch;
 import io.github.jackpot4j.core.JackpotConfig;
 import io.github.jackpot4j.core.JackpotResult;
 import io.github.jackpot4j.core.RejectionUniforms;
+import io.github.jackpot4j.core.Target;
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -20,7 +22,7 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipOutputStream;
 
 /**
- * Writes the benchmark batch ({@link BenchmarkBatch}, the same generator and seed as
+ * Writes the benchmark batch ({@link SyntheticRollouts#atScale}, the same generator and seed as
  * {@link CoreBenchmark}) to an uncompressed {@code .npz}, with the rejection uniforms the core draws
  * and the core's loss, so that a PyTorch peer computes the same math on the same data:
  * {@code java -cp benchmarks.jar io.github.jackpot4j.bench.NpzExport out.npz N k [seed]}.
@@ -34,8 +36,9 @@ public final class NpzExport {
         int tokens = Integer.parseInt(args[1]);
         int k = Integer.parseInt(args[2]);
         long seed = args.length > 3 ? Long.parseLong(args[3]) : 42L;
-        BenchmarkBatch d = BenchmarkBatch.generate(tokens, k, seed);
-        JackpotBatch batch = d.toBatch();
+        SyntheticRollouts d = SyntheticRollouts.atScale(tokens, k, seed);
+        SyntheticRollouts.TopKLists top = d.topK(Target.LATEST);
+        JackpotBatch batch = d.batch();
         JackpotConfig config = JackpotConfig.builder().topK(k).build();
         JackpotResult result = JackpotResult.allocate(batch.batchSize(), batch.length());
         Jackpot.compute(config, batch, null, result, Execution.sequential());
@@ -52,12 +55,12 @@ public final class NpzExport {
             put(zip, "new_lp", tok, d.logProbs);
             put(zip, "adv", tok, d.advantages);
             put(zip, "u", tok, uniforms);
-            put(zip, "r_ids", lists, d.rolloutIds);
-            put(zip, "r_lp", lists, d.rolloutTopLogProbs);
-            put(zip, "t_ids", lists, d.targetIds);
-            put(zip, "t_lp", lists, d.targetTopLogProbs);
-            put(zip, "t_at_r", lists, d.targetAtRollout);
-            put(zip, "r_at_t", lists, d.rolloutAtTarget);
+            put(zip, "r_ids", lists, top.rolloutIds);
+            put(zip, "r_lp", lists, top.rolloutLogProbs);
+            put(zip, "t_ids", lists, top.targetIds);
+            put(zip, "t_lp", lists, top.targetLogProbs);
+            put(zip, "t_at_r", lists, top.targetAtRollout);
+            put(zip, "r_at_t", lists, top.rolloutAtTarget);
             put(zip, "core_loss", new int[0], new double[] {result.loss()});
         }
         System.out.printf("wrote %s: N=%d k=%d seed=%d core_loss=%.9g%n", out, tokens, k, seed, result.loss());

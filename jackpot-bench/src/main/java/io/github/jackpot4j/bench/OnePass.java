@@ -1,16 +1,20 @@
 package io.github.jackpot4j.bench;
 
+import io.github.jackpot4j.core.Target;
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
+
 /** A streaming read of every input array of a batch: the memory-bandwidth probe. */
 public final class OnePass {
     private OnePass() {
     }
 
     /** Sums every element of every input (ids included) so the JIT cannot skip a load. */
-    public static double read(BenchmarkBatch d) {
+    public static double read(SyntheticRollouts d) {
+        SyntheticRollouts.TopKLists top = d.topK(Target.LATEST);
         float f = 0;
         f += sum(d.responseMask) + sum(d.rolloutLogProbs) + sum(d.oldLogProbs) + sum(d.logProbs) + sum(d.advantages);
-        f += sum(d.rolloutTopLogProbs) + sum(d.targetTopLogProbs) + sum(d.targetAtRollout) + sum(d.rolloutAtTarget);
-        long ids = sum(d.rolloutIds) + sum(d.targetIds);
+        f += sum(top.rolloutLogProbs) + sum(top.targetLogProbs) + sum(top.targetAtRollout) + sum(top.rolloutAtTarget);
+        long ids = sum(top.rolloutIds) + sum(top.targetIds);
         return f + ids;
     }
 

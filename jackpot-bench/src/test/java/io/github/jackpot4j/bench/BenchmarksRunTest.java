@@ -3,6 +3,8 @@ package io.github.jackpot4j.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.jackpot4j.core.JackpotBatch;
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 import java.util.Collection;
 
 import org.junit.jupiter.api.Test;
@@ -44,8 +46,8 @@ class BenchmarksRunTest {
     @Test
     void generatedBatchesAreValidForEveryBenchmarkedK() {
         for (int k : new int[] {5, 20, 64}) {
-            BenchmarkBatch data = BenchmarkBatch.generate(1024, k, 42L);
-            assertEquals(1024, data.toBatch().batchSize() * data.toBatch().length());
+            JackpotBatch batch = SyntheticRollouts.atScale(1024, k, 42L).batch();
+            assertEquals(1024, batch.batchSize() * batch.length());
         }
     }
 }

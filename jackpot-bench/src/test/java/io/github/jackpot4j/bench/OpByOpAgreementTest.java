@@ -6,6 +6,7 @@ import io.github.jackpot4j.core.Jackpot;
 import io.github.jackpot4j.core.JackpotBatch;
 import io.github.jackpot4j.core.JackpotConfig;
 import io.github.jackpot4j.core.RejectionUniforms;
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 
 import org.junit.jupiter.api.Test;
 
@@ -14,8 +15,8 @@ class OpByOpAgreementTest {
     @Test
     void nd4jAndDjlOpByOpGiveTheCoresLoss() {
         for (int k : new int[] {5, 20}) {
-            BenchmarkBatch data = BenchmarkBatch.generate(2048, k, 7L);
-            JackpotBatch batch = data.toBatch();
+            SyntheticRollouts data = SyntheticRollouts.atScale(2048, k, 7L);
+            JackpotBatch batch = data.batch();
             JackpotConfig config = JackpotConfig.builder().topK(k).build();
             double core = Jackpot.compute(config, batch).loss();
             float[] u = RejectionUniforms.fill(config.seed(), 0, 0, batch.batchSize(), batch.length(), new float[2048]);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.generators.SourceDSL.doubles;
 import static org.quicktheories.generators.SourceDSL.longs;
 
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.generators.Generate;
 
@@ -31,11 +32,12 @@ class AcceptancePropertiesTest {
                 .forAll(longs().all(), doubles().between(0, 3), doubles().between(-1.5, 1.5).map(Math::exp),
                         Generate.enumValues(Target.class))
                 .checkAssert((seed, noise, lambda, target) -> {
-                    RandomBatches.Spec spec = new RandomBatches.Spec(seed, 100, 240, 8, 3, 1.5, noise, 0.3, 0.05);
-                    RandomBatches.Generated g = RandomBatches.generate(spec);
+                    SyntheticRollouts.Spec spec = SyntheticRollouts.builder().seed(seed).batchSize(100).length(240).vocabSize(8).topK(3)
+                            .logitScale(1.5).mismatch(noise).padFraction(0.3).maskedProb(0.05).spec();
+                    SyntheticRollouts g = spec.generate();
                     JackpotConfig config = JackpotConfig.builder().topK(3).lambda(lambda).target(target)
                             .seed(seed ^ 0x9E3779B97F4A7C15L).build();
-                    JackpotResult r = Jackpot.compute(config, RandomBatches.build(g, target, RandomBatches.Mode.TOP_K));
+                    JackpotResult r = Jackpot.compute(config, g.batch(target, SyntheticRollouts.Inputs.TOP_K));
                     float[] targetLp = g.targetLogProbs(target);
                     double n = 0;
                     double sumA = 0;
@@ -72,10 +74,10 @@ class AcceptancePropertiesTest {
         Generators.qt(0x5EED_0402L, 400)
                 .forAll(Generators.specs(8, 16, 5, 30), Generators.configs(), longs().between(0, 1L << 40))
                 .checkAssert((spec, config0, offset) -> {
-                    RandomBatches.Generated g = RandomBatches.generate(spec);
-                    JackpotConfig config = Generators.withTopK(config0, g.topK);
-                    RandomBatches.TopK top = g.topK(config.target());
-                    JackpotBatch shifted = JackpotBatch.builder(g.batchSize, g.length, g.topK).step(0).vocabSize(g.vocab)
+                    SyntheticRollouts g = spec.generate();
+                    JackpotConfig config = Generators.withTopK(config0, g.k);
+                    SyntheticRollouts.TopKLists top = g.topK(config.target());
+                    JackpotBatch shifted = JackpotBatch.builder(g.batchSize, g.length, g.k).step(0).vocabSize(g.vocabSize)
                             .sequenceOffset(offset).responseMask(g.responseMask).rolloutLogProbs(g.rolloutLogProbs)
                             .oldLogProbs(g.oldLogProbs).logProbs(g.logProbs).advantages(g.advantages)
                             .rolloutTopK(top.rolloutIds, top.rolloutLogProbs).targetTopK(top.targetIds, top.targetLogProbs)

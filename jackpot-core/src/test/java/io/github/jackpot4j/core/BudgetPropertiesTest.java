@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.generators.SourceDSL.doubles;
 
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.generators.Generate;
@@ -16,7 +17,7 @@ import org.quicktheories.generators.Generate;
 class BudgetPropertiesTest {
 
     /** (1/N) Σ_valid min(1, exp(Δ_t)/λ), computed independently of the solver. */
-    private static double meanAcceptance(RandomBatches.Generated g, Target target, double lambda) {
+    private static double meanAcceptance(SyntheticRollouts g, Target target, double lambda) {
         float[] targetLp = g.targetLogProbs(target);
         double sum = 0;
         int n = 0;
@@ -34,10 +35,10 @@ class BudgetPropertiesTest {
         Generators.qt(0x5EED_0701L, 800)
                 .forAll(Generators.specs(8, 30, 5, 30), doubles().between(0.02, 1.0), Generate.enumValues(Target.class))
                 .checkAssert((spec, targetAcceptance, target) -> {
-                    RandomBatches.Generated g = RandomBatches.generate(spec);
-                    JackpotConfig config = JackpotConfig.builder().topK(g.topK).target(target)
+                    SyntheticRollouts g = spec.generate();
+                    JackpotConfig config = JackpotConfig.builder().topK(g.k).target(target)
                             .targetAcceptance(targetAcceptance).build();
-                    JackpotBatch batch = RandomBatches.build(g, target, RandomBatches.Mode.TOP_K);
+                    JackpotBatch batch = g.batch(target, SyntheticRollouts.Inputs.TOP_K);
                     double lambda = Jackpot.solveLambda(config, batch);
                     String where = spec + ", target_acceptance=" + targetAcceptance + ", target=" + target
                             + ", solved lambda=" + lambda;
@@ -90,14 +91,14 @@ class BudgetPropertiesTest {
         Generators.qt(0x5EED_0702L, 300)
                 .forAll(Generators.specs(10, 12, 5, 20), doubles().between(0.05, 1.0), MicroBatchPropertiesTest.cuts())
                 .checkAssert((spec, targetAcceptance, cutSeed) -> {
-                    RandomBatches.Generated g = RandomBatches.generate(spec);
-                    JackpotConfig config = JackpotConfig.builder().topK(g.topK).targetAcceptance(targetAcceptance).build();
+                    SyntheticRollouts g = spec.generate();
+                    JackpotConfig config = JackpotConfig.builder().topK(g.k).targetAcceptance(targetAcceptance).build();
                     int[] bounds = MicroBatchPropertiesTest.boundaries(g.batchSize, cutSeed);
                     JackpotBatch[] parts = new JackpotBatch[bounds.length - 1];
                     for (int i = 0; i < parts.length; i++) {
-                        parts[i] = RandomBatches.build(g, Target.LATEST, RandomBatches.Mode.TOP_K, bounds[i], bounds[i + 1]);
+                        parts[i] = g.batch(Target.LATEST, SyntheticRollouts.Inputs.TOP_K, bounds[i], bounds[i + 1]);
                     }
-                    double whole = Jackpot.solveLambda(config, RandomBatches.build(g, Target.LATEST, RandomBatches.Mode.TOP_K));
+                    double whole = Jackpot.solveLambda(config, g.batch(Target.LATEST, SyntheticRollouts.Inputs.TOP_K));
                     assertEquals(whole, Jackpot.solveLambda(config, parts), 0.0,
                             () -> spec + ", target_acceptance=" + targetAcceptance + ", cuts=" + Arrays.toString(bounds));
                 });

@@ -10,39 +10,8 @@ import java.util.Properties;
 
 import org.junit.jupiter.api.Test;
 
-/** MATH.md §11: defaults, the verl keys in and out, and errors that name the key. */
+/** MATH.md §11: the verl keys in and out, and errors that name the key (the defaults: {@link ConfigKeysTest}). */
 class ConfigTest {
-    @Test
-    void defaultsAreThoseOfMathSection11() {
-        Map<String, Object> expected = new LinkedHashMap<>();
-        expected.put("use_jackpot", true);
-        expected.put("jackpot_log_probs_to_keep", 20);
-        expected.put("jackpot_lambda", 1.0);
-        expected.put("jackpot_clip_ratio", 3.0);
-        expected.put("jackpot_use_latest_logits", true);
-        expected.put("jackpot_use_topk_renorm", false);
-        expected.put("jackpot_mask_only", false);
-        expected.put("jackpot_target", "latest");
-        expected.put("jackpot_bias_correction", true);
-        expected.put("jackpot_acceptance_estimate", "sampled");
-        expected.put("jackpot_missing_rollout_prob", "zero");
-        expected.put("jackpot_target_acceptance", null);
-        expected.put("jackpot_seed", 0L);
-        expected.put("rollout_is", "token");
-        expected.put("rollout_is_threshold", "2.0");
-        expected.put("clip_ratio", 0.2);
-        expected.put("clip_ratio_low", null);
-        expected.put("clip_ratio_high", null);
-        expected.put("clip_ratio_c", 3.0);
-        expected.put("ppo_clip", true);
-        expected.put("loss_agg_mode", "token-mean");
-        expected.put("loss_scale_factor", null);
-        assertEquals(expected, JackpotConfig.defaults().toMap());
-        assertEquals(JackpotConfig.KEYS, java.util.List.copyOf(expected.keySet()));
-        assertEquals(0.2, JackpotConfig.defaults().clipRatioLow(), 0.0);
-        assertEquals(ResidualCorrection.truncate(2.0), JackpotConfig.defaults().residualCorrection());
-    }
-
     @Test
     void everyKeyIsReadFromAMapOfStringsNumbersAndBooleans() {
         Map<String, Object> m = new LinkedHashMap<>();

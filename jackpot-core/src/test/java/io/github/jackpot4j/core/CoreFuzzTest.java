@@ -2,6 +2,7 @@ package io.github.jackpot4j.core;
 
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -16,7 +17,7 @@ import org.junit.jupiter.api.Test;
  *
  * <ol>
  *   <li>{@link #validBatchesGiveFiniteOutputs()}: {@value #VALID_CASES} random valid batches (consistent
- *       distributions from {@link RandomBatches}, then legal tails injected: log-probs at or just above
+ *       distributions from {@link SyntheticRollouts}, then legal tails injected: log-probs at or just above
  *       0, −700..−1000 and deeper, −∞, subnormal probabilities, whole tokens shifted by −700..−1000,
  *       logits scaled by e^6, k = 1 and k = V, every option and aggregation mode, budget mode, renorm,
  *       bias correction on/off, LATEST/REFERENCE, split into micro-batches with merged statistics).
@@ -52,7 +53,7 @@ class CoreFuzzTest {
         /** V of the generated distributions (the [B,T,V] arrays), whether or not the batch declares it. */
         int fullVocab;
         long step;
-        RandomBatches.Mode mode;
+        SyntheticRollouts.Inputs mode;
         float[] mask;
         float[] rollout;
         float[] old;
@@ -73,7 +74,7 @@ class CoreFuzzTest {
             int rows = to - from;
             int[] tokens = {rows, length};
             int off = from * length;
-            boolean full = mode == RandomBatches.Mode.FULL_VOCAB;
+            boolean full = mode == SyntheticRollouts.Inputs.FULL_VOCAB;
             JackpotBatch.Builder b = (full ? JackpotBatch.builder(rows, length) : JackpotBatch.builder(rows, length, topK))
                     .step(step).sequenceOffset(from);
             if (vocab > 0) {
@@ -99,7 +100,7 @@ class CoreFuzzTest {
             } else if (from == 0 && to == batchSize) {
                 b.rolloutTopK(rolloutIds, rolloutTopk).targetTopK(targetIds, targetTopk)
                         .targetLogProbsAtRolloutTopK(targetAtRollout);
-                if (mode == RandomBatches.Mode.TOP_K_CROSS) {
+                if (mode == SyntheticRollouts.Inputs.TOP_K_CROSS) {
                     b.rolloutLogProbsAtTargetTopK(rolloutAtTarget);
                 }
             } else {
@@ -108,7 +109,7 @@ class CoreFuzzTest {
                 b.rolloutTopK(IdView.at(rolloutIds, lo, lists), FloatView.at(rolloutTopk, lo, lists))
                         .targetTopK(IdView.at(targetIds, lo, lists), FloatView.at(targetTopk, lo, lists))
                         .targetLogProbsAtRolloutTopK(FloatView.at(targetAtRollout, lo, lists));
-                if (mode == RandomBatches.Mode.TOP_K_CROSS) {
+                if (mode == SyntheticRollouts.Inputs.TOP_K_CROSS) {
                     b.rolloutLogProbsAtTargetTopK(FloatView.at(rolloutAtTarget, lo, lists));
                 }
             }
@@ -121,14 +122,14 @@ class CoreFuzzTest {
             m.put("rollout_log_probs", rollout);
             m.put("old_log_probs", old);
             m.put("log_probs", current);
-            if (mode == RandomBatches.Mode.FULL_VOCAB) {
+            if (mode == SyntheticRollouts.Inputs.FULL_VOCAB) {
                 m.put("rollout_full_log_probs", rolloutFull);
                 m.put("target_full_log_probs", targetFull);
             } else {
                 m.put("rollout_topk_log_probs", rolloutTopk);
                 m.put("target_topk_log_probs", targetTopk);
                 m.put("target_log_probs_at_rollout_topk", targetAtRollout);
-                if (mode == RandomBatches.Mode.TOP_K_CROSS) {
+                if (mode == SyntheticRollouts.Inputs.TOP_K_CROSS) {
                     m.put("rollout_log_probs_at_target_topk", rolloutAtTarget);
                 }
             }
@@ -154,8 +155,8 @@ class CoreFuzzTest {
         double noise = pick(r, List.of(0.0, 0.5, 2.0, 6.0));
         double pad = pick(r, List.of(0.0, 0.3, 1.0));
         double masked = pick(r, List.of(0.0, 0.05, 0.3, 0.7));
-        RandomBatches.Generated g = RandomBatches.generate(
-                new RandomBatches.Spec(r.nextLong(), b, t, v, k, logitScale, noise, pad, masked));
+        SyntheticRollouts g = SyntheticRollouts.builder().seed(r.nextLong()).batchSize(b).length(t).vocabSize(v).topK(k)
+                .logitScale(logitScale).mismatch(noise).padFraction(pad).maskedProb(masked).spec().generate();
         Inputs in = new Inputs();
         in.batchSize = b;
         in.length = t;
@@ -163,8 +164,8 @@ class CoreFuzzTest {
         in.vocab = vocabKnown ? v : 0;
         in.fullVocab = v;
         in.step = r.nextInt(1000);
-        in.mode = pick(r, List.of(RandomBatches.Mode.TOP_K, RandomBatches.Mode.TOP_K_CROSS, RandomBatches.Mode.FULL_VOCAB));
-        if (in.mode == RandomBatches.Mode.FULL_VOCAB) {
+        in.mode = pick(r, List.of(SyntheticRollouts.Inputs.values()));
+        if (in.mode == SyntheticRollouts.Inputs.FULL_VOCAB) {
             in.vocab = v; // required in full-vocabulary mode
         }
         in.mask = g.responseMask.clone();
@@ -172,15 +173,15 @@ class CoreFuzzTest {
         in.old = g.oldLogProbs.clone();
         in.current = g.logProbs.clone();
         in.advantages = g.advantages.clone();
-        RandomBatches.TopK top = g.topK(target);
+        SyntheticRollouts.TopKLists top = g.topK(target);
         in.rolloutIds = top.rolloutIds.clone();
         in.rolloutTopk = top.rolloutLogProbs.clone();
         in.targetIds = top.targetIds.clone();
         in.targetTopk = top.targetLogProbs.clone();
         in.targetAtRollout = top.targetAtRollout.clone();
         in.rolloutAtTarget = top.rolloutAtTarget.clone();
-        in.rolloutFull = g.rolloutFull.clone();
-        in.targetFull = g.targetFull(target).clone();
+        in.rolloutFull = g.rolloutVocabLogProbs.clone();
+        in.targetFull = g.targetVocabLogProbs(target).clone();
         if (r.nextInt(3) == 0) {
             in.uniforms = new float[b * t];
             for (int i = 0; i < in.uniforms.length; i++) {
@@ -372,7 +373,7 @@ class CoreFuzzTest {
         if (in.uniforms == null) {
             in.uniforms = new float[in.batchSize * in.length];
         }
-        boolean full = in.mode == RandomBatches.Mode.FULL_VOCAB;
+        boolean full = in.mode == SyntheticRollouts.Inputs.FULL_VOCAB;
         List<String> fields = new ArrayList<>(List.of("response_mask", "rollout_log_probs", "old_log_probs", "log_probs",
                 "advantages", "uniforms"));
         if (full) {
@@ -380,7 +381,7 @@ class CoreFuzzTest {
         } else {
             fields.addAll(List.of("rollout_topk_ids", "target_topk_ids", "rollout_topk_log_probs", "target_topk_log_probs",
                     "target_log_probs_at_rollout_topk"));
-            if (in.mode == RandomBatches.Mode.TOP_K_CROSS) {
+            if (in.mode == SyntheticRollouts.Inputs.TOP_K_CROSS) {
                 fields.add("rollout_log_probs_at_target_topk");
             }
         }

@@ -2,6 +2,7 @@ package io.github.jackpot4j.core;
 
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 import java.util.concurrent.ForkJoinPool;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,17 +30,17 @@ class ExecutionPropertiesTest {
     @Test
     void parallelEqualsSequentialBitForBit() {
         Generators.qt(0x5EED_0801L, 250)
-                .forAll(Generators.specs(40, 16, 5, 30), Generators.configs(), Generate.enumValues(RandomBatches.Mode.class))
+                .forAll(Generators.specs(40, 16, 5, 30), Generators.configs(), Generate.enumValues(SyntheticRollouts.Inputs.class))
                 .checkAssert((spec, config0, mode) -> {
-                    RandomBatches.Generated g = RandomBatches.generate(spec);
-                    JackpotConfig config = Generators.withTopK(config0, g.topK);
-                    JackpotBatch batch = RandomBatches.build(g, config.target(), mode);
+                    SyntheticRollouts g = spec.generate();
+                    JackpotConfig config = Generators.withTopK(config0, g.k);
+                    JackpotBatch batch = g.batch(config.target(), mode);
                     String where = spec + ", " + config + ", mode=" + mode;
-                    JackpotResult sequential = RandomBatches.compute(config, batch, null, Execution.sequential());
-                    JackpotResult parallel = RandomBatches.compute(config, batch, null, Execution.parallel(pool));
-                    assertNull(RandomBatches.firstDifference(sequential, parallel), () -> where + ": parallel differs");
-                    JackpotResult auto = RandomBatches.compute(config, batch, null, Execution.auto());
-                    assertNull(RandomBatches.firstDifference(sequential, auto), () -> where + ": auto differs");
+                    JackpotResult sequential = Results.compute(config, batch, null, Execution.sequential());
+                    JackpotResult parallel = Results.compute(config, batch, null, Execution.parallel(pool));
+                    assertNull(Results.firstDifference(sequential, parallel), () -> where + ": parallel differs");
+                    JackpotResult auto = Results.compute(config, batch, null, Execution.auto());
+                    assertNull(Results.firstDifference(sequential, auto), () -> where + ": auto differs");
                 });
     }
 
@@ -49,19 +50,19 @@ class ExecutionPropertiesTest {
         // recompute into it: every output must equal a fresh computation.
         Generators.qt(0x5EED_0802L, 200)
                 .forAll(Generators.specs(12, 12, 5, 30), Generators.configs(), Generators.configs(),
-                        Generate.enumValues(RandomBatches.Mode.class))
+                        Generate.enumValues(SyntheticRollouts.Inputs.class))
                 .checkAssert((spec, first0, second0, mode) -> {
-                    RandomBatches.Generated g = RandomBatches.generate(spec);
-                    JackpotConfig first = Generators.withTopK(first0, g.topK);
-                    JackpotConfig second = Generators.withTopK(second0, g.topK);
-                    RandomBatches.Mode otherMode = RandomBatches.Mode.values()[(mode.ordinal() + 1) % 3];
+                    SyntheticRollouts g = spec.generate();
+                    JackpotConfig first = Generators.withTopK(first0, g.k);
+                    JackpotConfig second = Generators.withTopK(second0, g.k);
+                    SyntheticRollouts.Inputs otherMode = SyntheticRollouts.Inputs.values()[(mode.ordinal() + 1) % 3];
                     JackpotResult reused = JackpotResult.allocate(g.batchSize, g.length);
-                    Jackpot.compute(first, RandomBatches.build(g, first.target(), otherMode), null, reused,
+                    Jackpot.compute(first, g.batch(first.target(), otherMode), null, reused,
                             Execution.parallel(pool));
-                    JackpotBatch batch = RandomBatches.build(g, second.target(), mode);
+                    JackpotBatch batch = g.batch(second.target(), mode);
                     Jackpot.compute(second, batch, null, reused, Execution.parallel(pool));
-                    JackpotResult fresh = RandomBatches.compute(second, batch, null, Execution.sequential());
-                    assertNull(RandomBatches.firstDifference(fresh, reused),
+                    JackpotResult fresh = Results.compute(second, batch, null, Execution.sequential());
+                    assertNull(Results.firstDifference(fresh, reused),
                             () -> spec + ", first " + first + " (mode " + otherMode + "), then " + second + ", mode=" + mode);
                 });
     }

@@ -5,6 +5,7 @@ import static org.quicktheories.generators.SourceDSL.doubles;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.longs;
 
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiFunction;
@@ -16,7 +17,7 @@ import org.quicktheories.generators.Generate;
 
 /**
  * QuickTheories generators shared by the {@code *PropertiesTest} classes. Structured data (batches)
- * is generated from a {@link RandomBatches.Spec} whose fields — seed and sizes — are themselves drawn
+ * is generated from a {@link SyntheticRollouts.Spec} whose fields — seed and sizes — are themselves drawn
  * by QuickTheories, so shrinking works on the seed and the sizes and the reported falsifying value is
  * a Java expression that rebuilds the batch.
  */
@@ -36,12 +37,12 @@ final class Generators {
     }
 
     /** Batch parameters: B in [1, maxBatch], T in [1, maxLength], V in [minVocab, maxVocab], k in [1, min(8, V)]. */
-    static Gen<RandomBatches.Spec> specs(int maxBatch, int maxLength, int minVocab, int maxVocab) {
+    static Gen<SyntheticRollouts.Spec> specs(int maxBatch, int maxLength, int minVocab, int maxVocab) {
         return specs(maxBatch, maxLength, minVocab, maxVocab, Arrays.asList(0.0, 0.3, 1.0), Arrays.asList(0.0, 0.05, 0.3));
     }
 
     /** As {@link #specs(int, int, int, int)} with the padding fractions and mask-out probabilities to pick from. */
-    static Gen<RandomBatches.Spec> specs(int maxBatch, int maxLength, int minVocab, int maxVocab,
+    static Gen<SyntheticRollouts.Spec> specs(int maxBatch, int maxLength, int minVocab, int maxVocab,
                                          List<Double> padFractions, List<Double> maskedProbs) {
         Gen<int[]> shape = integers().between(1, maxBatch).zip(integers().between(1, maxLength),
                 integers().between(minVocab, maxVocab), integers().between(1, 8),
@@ -50,7 +51,8 @@ final class Generators {
                 Generate.pick(padFractions), Generate.pick(maskedProbs),
                 (logitScale, noise, pad, masked) -> new double[] {logitScale, noise, pad, masked});
         return longs().all().zip(shape, shapeOfDistributions, (seed, s, d) ->
-                new RandomBatches.Spec(seed, s[0], s[1], s[2], s[3], d[0], d[1], d[2], d[3]));
+                SyntheticRollouts.builder().seed(seed).batchSize(s[0]).length(s[1]).vocabSize(s[2]).topK(s[3])
+                        .logitScale(d[0]).mismatch(d[1]).padFraction(d[2]).maskedProb(d[3]).spec());
     }
 
     /** Random configurations over every option of MATH.md §11 except budget mode; k is set by {@link #withTopK}. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.generators.SourceDSL.longs;
 
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -29,14 +30,14 @@ class GradientPropertiesTest {
         Generators.qt(0x5EED_0601L, 200)
                 .forAll(Generators.specs(5, 8, 5, 20), Generators.configs(), longs().all())
                 .checkAssert((spec, config0, pickSeed) -> {
-                    RandomBatches.Generated g = RandomBatches.generate(spec);
+                    SyntheticRollouts g = spec.generate();
                     SplittableRandom pick = new SplittableRandom(pickSeed);
                     int[] tokens = new int[Math.min(6, g.tokenCount())];
                     for (int i = 0; i < tokens.length; i++) {
                         tokens[i] = pick.nextInt(g.tokenCount());
                     }
                     for (LossAggMode agg : LossAggMode.values()) {
-                        JackpotConfig config = Generators.withTopK(config0, g.topK).toBuilder()
+                        JackpotConfig config = Generators.withTopK(config0, g.k).toBuilder()
                                 .target(Target.REFERENCE).lossAggMode(agg).build();
                         String where = spec + ", " + config + ", pick seed " + pickSeed;
                         JackpotResult base = loss(g, config);
@@ -48,12 +49,12 @@ class GradientPropertiesTest {
         assertTrue(comparedNonZero >= 1000, "only " + comparedNonZero + " non-zero gradients were compared");
     }
 
-    private static JackpotResult loss(RandomBatches.Generated g, JackpotConfig config) {
-        return RandomBatches.compute(config, RandomBatches.build(g, Target.REFERENCE, RandomBatches.Mode.TOP_K_CROSS),
+    private static JackpotResult loss(SyntheticRollouts g, JackpotConfig config) {
+        return Results.compute(config, g.batch(Target.REFERENCE, SyntheticRollouts.Inputs.TOP_K_CROSS),
                 null, Execution.sequential());
     }
 
-    private void checkToken(RandomBatches.Generated g, JackpotConfig config, JackpotResult base, int t,
+    private void checkToken(SyntheticRollouts g, JackpotConfig config, JackpotResult base, int t,
                                    String where) {
         float logProb = g.logProbs[t];
         if (!Float.isFinite(logProb) || logProb >= -MARGIN || nearKink(config, logProb, g.oldLogProbs[t])) {

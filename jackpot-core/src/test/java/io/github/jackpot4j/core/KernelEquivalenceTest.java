@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.longs;
 
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.junit.jupiter.api.Test;
@@ -23,13 +24,13 @@ class KernelEquivalenceTest {
     void optimizedKernelEqualsTheReference() {
         AtomicInteger configurations = new AtomicInteger();
         Generators.qt(0x5EED_1201L, 96)
-                .forAll(Generators.specs(12, 40, 5, 60), Generators.configs(), Generate.enumValues(RandomBatches.Mode.class))
+                .forAll(Generators.specs(12, 40, 5, 60), Generators.configs(), Generate.enumValues(SyntheticRollouts.Inputs.class))
                 .checkAssert((spec, config0, mode) -> {
-                    RandomBatches.Generated g = RandomBatches.generate(spec);
-                    JackpotConfig config = Generators.withTopK(config0, g.topK);
-                    JackpotBatch batch = RandomBatches.build(g, config.target(), mode);
+                    SyntheticRollouts g = spec.generate();
+                    JackpotConfig config = Generators.withTopK(config0, g.k);
+                    JackpotBatch batch = g.batch(config.target(), mode);
                     JackpotResult reference = ReferenceJackpot.compute(config, batch);
-                    JackpotResult optimized = RandomBatches.compute(config, batch, null, Execution.sequential());
+                    JackpotResult optimized = Results.compute(config, batch, null, Execution.sequential());
                     assertNull(firstDifferenceBeyondBound(reference, optimized),
                             () -> spec + ", " + config + ", mode=" + mode + ": differs from the reference kernel");
                     configurations.incrementAndGet();
@@ -43,14 +44,15 @@ class KernelEquivalenceTest {
         AtomicInteger configurations = new AtomicInteger();
         Generators.qt(0x5EED_1202L, 48)
                 .forAll(longs().all().zip(integers().between(9, 64), integers().between(1, 4), integers().between(1, 6),
-                                (seed, k, m, b) -> new RandomBatches.Spec(seed, b, 24, k * m, k, 2.0, 1.0, 0.3, 0.05)),
-                        Generators.configs(), Generate.enumValues(RandomBatches.Mode.class))
+                                (seed, k, m, b) -> SyntheticRollouts.builder().seed(seed).batchSize(b).length(24).vocabSize(k * m).topK(k)
+                                        .logitScale(2.0).mismatch(1.0).padFraction(0.3).maskedProb(0.05).spec()),
+                        Generators.configs(), Generate.enumValues(SyntheticRollouts.Inputs.class))
                 .checkAssert((spec, config0, mode) -> {
-                    RandomBatches.Generated g = RandomBatches.generate(spec);
-                    JackpotConfig config = Generators.withTopK(config0, g.topK);
-                    JackpotBatch batch = RandomBatches.build(g, config.target(), mode);
+                    SyntheticRollouts g = spec.generate();
+                    JackpotConfig config = Generators.withTopK(config0, g.k);
+                    JackpotBatch batch = g.batch(config.target(), mode);
                     JackpotResult reference = ReferenceJackpot.compute(config, batch);
-                    JackpotResult optimized = RandomBatches.compute(config, batch, null, Execution.sequential());
+                    JackpotResult optimized = Results.compute(config, batch, null, Execution.sequential());
                     assertNull(firstDifferenceBeyondBound(reference, optimized),
                             () -> spec + ", " + config + ", mode=" + mode + ": differs from the reference kernel");
                     configurations.incrementAndGet();

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.generators.SourceDSL.longs;
 
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
@@ -44,12 +45,12 @@ class MicroBatchPropertiesTest {
     void microBatchesWithGlobalStatisticsReproduceTheWholeBatch() {
         Generators.qt(0x5EED_0501L, 400)
                 .forAll(Generators.specs(12, 10, 5, 24), Generators.configs(), cuts(),
-                        Generate.enumValues(RandomBatches.Mode.class))
+                        Generate.enumValues(SyntheticRollouts.Inputs.class))
                 .checkAssert((spec, config0, cutSeed, mode) -> {
-                    RandomBatches.Generated g = RandomBatches.generate(spec);
+                    SyntheticRollouts g = spec.generate();
                     int[] bounds = boundaries(g.batchSize, cutSeed);
                     for (LossAggMode agg : LossAggMode.values()) {
-                        JackpotConfig config = Generators.withTopK(config0, g.topK).toBuilder().lossAggMode(agg).build();
+                        JackpotConfig config = Generators.withTopK(config0, g.k).toBuilder().lossAggMode(agg).build();
                         String where = spec + ", " + config + ", mode=" + mode + ", cuts=" + Arrays.toString(bounds);
                         checkSplit(g, config, mode, bounds, false, where);
                         checkSplit(g, config, mode, bounds, true, where + " (toArray/fromArray)");
@@ -57,17 +58,17 @@ class MicroBatchPropertiesTest {
                 });
     }
 
-    private static void checkSplit(RandomBatches.Generated g, JackpotConfig config, RandomBatches.Mode mode,
+    private static void checkSplit(SyntheticRollouts g, JackpotConfig config, SyntheticRollouts.Inputs mode,
                                    int[] bounds, boolean throughArrays, String where) {
         Target target = config.target();
-        JackpotResult whole = RandomBatches.compute(config, RandomBatches.build(g, target, mode), null,
+        JackpotResult whole = Results.compute(config, g.batch(target, mode), null,
                 Execution.sequential());
         int parts = bounds.length - 1;
         JackpotBatch[] batches = new JackpotBatch[parts];
         BatchStatistics merged = BatchStatistics.EMPTY;
         double[] summed = new double[BatchStatistics.ARRAY_LENGTH];
         for (int p = 0; p < parts; p++) {
-            batches[p] = RandomBatches.build(g, target, mode, bounds[p], bounds[p + 1]);
+            batches[p] = g.batch(target, mode, bounds[p], bounds[p + 1]);
             BatchStatistics s = Jackpot.statistics(config, batches[p]);
             merged = merged.merge(s);
             double[] a = s.toArray();
@@ -90,7 +91,7 @@ class MicroBatchPropertiesTest {
             lossScale += Math.abs(l);
         }
         for (int p = 0; p < parts; p++) {
-            JackpotResult part = RandomBatches.compute(config, batches[p], global, Execution.sequential());
+            JackpotResult part = Results.compute(config, batches[p], global, Execution.sequential());
             final int partIndex = p;
             String at = where + ", micro-batch " + p + " rows [" + bounds[p] + "," + bounds[p + 1] + ")";
             assertEquals(whole.kappa(), part.kappa(), 1e-12 * whole.kappa(), () -> at + ": kappa");

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.generators.SourceDSL.doubles;
 
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.generators.Generate;
 
@@ -14,11 +15,11 @@ import org.quicktheories.generators.Generate;
  */
 class NormalizerPropertiesTest {
 
-    private static JackpotResult compute(RandomBatches.Generated g, Target target, RandomBatches.Mode mode,
+    private static JackpotResult compute(SyntheticRollouts g, Target target, SyntheticRollouts.Inputs mode,
                                          double lambda, MissingRolloutProb missing, boolean latestLogits) {
-        JackpotConfig config = JackpotConfig.builder().topK(g.topK).lambda(lambda).target(target)
+        JackpotConfig config = JackpotConfig.builder().topK(g.k).lambda(lambda).target(target)
                 .biasCorrection(false).missingRolloutProb(missing).useLatestLogits(latestLogits).build();
-        return RandomBatches.compute(config, RandomBatches.build(g, target, mode), null, Execution.sequential());
+        return Results.compute(config, g.batch(target, mode), null, Execution.sequential());
     }
 
     @Test
@@ -27,20 +28,20 @@ class NormalizerPropertiesTest {
                 .forAll(Generators.specs(6, 10, 5, 40), doubles().between(-2, 2).map(Math::exp),
                         Generate.enumValues(Target.class))
                 .checkAssert((spec, lambda, target) -> {
-                    RandomBatches.Generated g = RandomBatches.generate(spec);
+                    SyntheticRollouts g = spec.generate();
                     String where = spec + ", lambda=" + lambda + ", target=" + target;
-                    float[] exact = compute(g, target, RandomBatches.Mode.FULL_VOCAB, lambda,
+                    float[] exact = compute(g, target, SyntheticRollouts.Inputs.FULL_VOCAB, lambda,
                             MissingRolloutProb.ZERO, true).zApprox();
-                    float[] zero = compute(g, target, RandomBatches.Mode.TOP_K, lambda,
+                    float[] zero = compute(g, target, SyntheticRollouts.Inputs.TOP_K, lambda,
                             MissingRolloutProb.ZERO, true).zApprox();
-                    float[] bound = compute(g, target, RandomBatches.Mode.TOP_K, lambda,
+                    float[] bound = compute(g, target, SyntheticRollouts.Inputs.TOP_K, lambda,
                             MissingRolloutProb.BOUND, true).zApprox();
-                    float[] cross = compute(g, target, RandomBatches.Mode.TOP_K_CROSS, lambda,
+                    float[] cross = compute(g, target, SyntheticRollouts.Inputs.TOP_K_CROSS, lambda,
                             MissingRolloutProb.ZERO, true).zApprox();
                     // jackpot_use_latest_logits = false must ignore the cross log-probs even when present.
-                    float[] crossIgnored = compute(g, target, RandomBatches.Mode.TOP_K_CROSS, lambda,
+                    float[] crossIgnored = compute(g, target, SyntheticRollouts.Inputs.TOP_K_CROSS, lambda,
                             MissingRolloutProb.ZERO, false).zApprox();
-                    float[] targetFull = g.targetFull(target);
+                    float[] targetFull = g.targetVocabLogProbs(target);
                     for (int t = 0; t < g.tokenCount(); t++) {
                         final int token = t;
                         if (g.responseMask[t] == 0f) {
@@ -49,9 +50,9 @@ class NormalizerPropertiesTest {
                             continue;
                         }
                         double z = 0;
-                        for (int x = 0; x < g.vocab; x++) {
-                            z += Math.min(Math.exp(g.rolloutFull[t * g.vocab + x]),
-                                    Math.exp(targetFull[t * g.vocab + x]) / lambda);
+                        for (int x = 0; x < g.vocabSize; x++) {
+                            z += Math.min(Math.exp(g.rolloutVocabLogProbs[t * g.vocabSize + x]),
+                                    Math.exp(targetFull[t * g.vocabSize + x]) / lambda);
                         }
                         // exact[t] is z rounded to float: within half an ulp, allow one.
                         assertEquals(z, exact[t], Math.ulp((float) z), () -> where + ": exact Z at token " + token);
@@ -82,14 +83,12 @@ class NormalizerPropertiesTest {
                 .forAll(Generators.specs(4, 8, 2, 8), doubles().between(-2, 2).map(Math::exp),
                         Generate.enumValues(Target.class))
                 .checkAssert((spec0, lambda, target) -> {
-                    RandomBatches.Spec spec = new RandomBatches.Spec(spec0.seed(), spec0.batchSize(), spec0.length(),
-                            spec0.vocab(), spec0.vocab(), spec0.logitScale(), spec0.noiseScale(),
-                            spec0.padFraction(), spec0.maskedProb());
-                    RandomBatches.Generated g = RandomBatches.generate(spec);
+                    SyntheticRollouts.Spec spec = spec0.toBuilder().topK(spec0.vocabSize()).spec();
+                    SyntheticRollouts g = spec.generate();
                     String where = spec + ", lambda=" + lambda + ", target=" + target;
-                    float[] exact = compute(g, target, RandomBatches.Mode.FULL_VOCAB, lambda,
+                    float[] exact = compute(g, target, SyntheticRollouts.Inputs.FULL_VOCAB, lambda,
                             MissingRolloutProb.ZERO, true).zApprox();
-                    JackpotResult union = compute(g, target, RandomBatches.Mode.TOP_K, lambda,
+                    JackpotResult union = compute(g, target, SyntheticRollouts.Inputs.TOP_K, lambda,
                             MissingRolloutProb.ZERO, true);
                     for (int t = 0; t < g.tokenCount(); t++) {
                         final int token = t;
@@ -97,14 +96,14 @@ class NormalizerPropertiesTest {
                                 () -> where + ": k = V union normalizer != exact Z at token " + token);
                     }
                     if (g.validTokens() > 0) {
-                        assertEquals(g.vocab, union.metric(JackpotMetric.UNION_SIZE_MEAN), 0.0,
+                        assertEquals(g.vocabSize, union.metric(JackpotMetric.UNION_SIZE_MEAN), 0.0,
                                 () -> where + ": union of two full lists must be V");
                     }
                     // Renormalizing over V_k = V divides by masses that are 1 up to the rounding of the
                     // float log-probs (|Σ exp(ℓ) − 1| ≲ V·6e-8): Zapprox stays within 1e-5 of Z.
-                    JackpotConfig renorm = JackpotConfig.builder().topK(g.topK).lambda(lambda).target(target)
+                    JackpotConfig renorm = JackpotConfig.builder().topK(g.k).lambda(lambda).target(target)
                             .biasCorrection(false).useTopkRenorm(true).build();
-                    JackpotResult renormalized = Jackpot.compute(renorm, RandomBatches.build(g, target, RandomBatches.Mode.TOP_K));
+                    JackpotResult renormalized = Jackpot.compute(renorm, g.batch(target, SyntheticRollouts.Inputs.TOP_K));
                     for (int t = 0; t < g.tokenCount(); t++) {
                         final int token = t;
                         assertEquals(exact[t], renormalized.zApprox()[t], 1e-5 * exact[t],
@@ -118,12 +117,12 @@ class NormalizerPropertiesTest {
         // MATH.md §5: Z_t = κ·Zapprox_t with κ = ᾱ̂ / mean Zapprox, so mean_valid Z_t = ᾱ̂, whatever the
         // normalizer mode: the sampled acceptance rate or the mean acceptance (EXPECTED).
         Generators.qt(0x5EED_0303L, 400)
-                .forAll(Generators.specs(8, 12, 5, 30), Generators.configs(), Generate.enumValues(RandomBatches.Mode.class))
+                .forAll(Generators.specs(8, 12, 5, 30), Generators.configs(), Generate.enumValues(SyntheticRollouts.Inputs.class))
                 .checkAssert((spec, config0, mode) -> {
-                    RandomBatches.Generated g = RandomBatches.generate(spec);
-                    JackpotConfig config = Generators.withTopK(config0, g.topK).toBuilder().useJackpot(true)
+                    SyntheticRollouts g = spec.generate();
+                    JackpotConfig config = Generators.withTopK(config0, g.k).toBuilder().useJackpot(true)
                             .biasCorrection(true).build();
-                    JackpotResult r = Jackpot.compute(config, RandomBatches.build(g, config.target(), mode));
+                    JackpotResult r = Jackpot.compute(config, g.batch(config.target(), mode));
                     String where = spec + ", " + config + ", mode=" + mode;
                     if (r.statistics().kappaFallback()) {
                         assertEquals(1.0, r.kappa(), 0.0, () -> where + ": fallback κ");

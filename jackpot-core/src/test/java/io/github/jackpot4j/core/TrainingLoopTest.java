@@ -1,5 +1,6 @@
 package io.github.jackpot4j.core;
 
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
 
@@ -65,16 +66,17 @@ class TrainingLoopTest {
         }
     }
 
-    private static RandomBatches.Generated generated() {
-        return RandomBatches.generate(new RandomBatches.Spec(23L, 7, 6, 9, 4, 1.5, 1.0, 0.3, 0.05));
+    private static SyntheticRollouts generated() {
+        return SyntheticRollouts.builder().seed(23L).batchSize(7).length(6).vocabSize(9).topK(4)
+                .logitScale(1.5).mismatch(1.0).padFraction(0.3).maskedProb(0.05).build();
     }
 
     @Nested
     class MicroBatches {
         @Test
         void splitPartsAddUpToTheWholeBatchByConstruction() {
-            RandomBatches.Generated g = generated();
-            JackpotBatch whole = RandomBatches.build(g, Target.LATEST, RandomBatches.Mode.TOP_K);
+            SyntheticRollouts g = generated();
+            JackpotBatch whole = g.batch(Target.LATEST, SyntheticRollouts.Inputs.TOP_K);
             for (LossAggMode mode : LossAggMode.values()) {
                 JackpotConfig config = JackpotConfig.builder().topK(4).lambda(0.7).lossAggMode(mode).build();
                 JackpotResult one = Jackpot.compute(config, whole);
@@ -100,7 +102,7 @@ class TrainingLoopTest {
 
         @Test
         void budgetModePartsSolveOneLambdaOverTheWholeBatch() {
-            JackpotBatch whole = RandomBatches.build(generated(), Target.LATEST, RandomBatches.Mode.TOP_K);
+            JackpotBatch whole = generated().batch(Target.LATEST, SyntheticRollouts.Inputs.TOP_K);
             JackpotConfig config = JackpotConfig.builder().topK(4).targetAcceptance(0.6).build();
             JackpotResult one = Jackpot.compute(config, whole);
             List<JackpotResult> parts = Jackpot.computeParts(config, whole.split(2));
@@ -114,7 +116,7 @@ class TrainingLoopTest {
 
         @Test
         void aPartComputedWithoutTheMergedStatisticsIsRefused() {
-            JackpotBatch whole = RandomBatches.build(generated(), Target.LATEST, RandomBatches.Mode.TOP_K);
+            JackpotBatch whole = generated().batch(Target.LATEST, SyntheticRollouts.Inputs.TOP_K);
             JackpotConfig config = JackpotConfig.builder().topK(4).build();
             JackpotBatch second = whole.split(3).get(1);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Jackpot.compute(config, second));
@@ -123,11 +125,11 @@ class TrainingLoopTest {
 
         @Test
         void partsWithoutTheirSequenceOffsetAreRefused() {
-            RandomBatches.Generated g = generated();
+            SyntheticRollouts g = generated();
             JackpotConfig config = JackpotConfig.builder().topK(4).build();
             // rows [0,3) and [3,7) built as separate batches, the second one forgetting its offset
-            JackpotBatch head = RandomBatches.build(g, Target.LATEST, RandomBatches.Mode.TOP_K, 0, 3);
-            JackpotBatch tailAtZero = RandomBatches.build(g, Target.LATEST, RandomBatches.Mode.TOP_K, 3, 7, 0L);
+            JackpotBatch head = g.batch(Target.LATEST, SyntheticRollouts.Inputs.TOP_K, 0, 3);
+            JackpotBatch tailAtZero = g.batch(Target.LATEST, SyntheticRollouts.Inputs.TOP_K, 3, 7, 0L);
             IllegalArgumentException parts = assertThrows(IllegalArgumentException.class,
                     () -> Jackpot.computeParts(config, List.of(head, tailAtZero)));
             assertTrue(parts.getMessage().contains("parts[1] starts at global sequence 0"), parts.getMessage());
@@ -136,9 +138,9 @@ class TrainingLoopTest {
                     () -> Jackpot.statistics(config, head).merge(Jackpot.statistics(config, tailAtZero)));
             assertTrue(merge.getMessage().contains("overlapping sequences [0, 3) and [0, 4)"), merge.getMessage());
             // with the offset everything agrees with the whole batch
-            JackpotBatch tail = RandomBatches.build(g, Target.LATEST, RandomBatches.Mode.TOP_K, 3, 7);
+            JackpotBatch tail = g.batch(Target.LATEST, SyntheticRollouts.Inputs.TOP_K, 3, 7);
             BatchStatistics global = Jackpot.statistics(config, head).merge(Jackpot.statistics(config, tail));
-            JackpotResult whole = Jackpot.compute(config, RandomBatches.build(g, Target.LATEST, RandomBatches.Mode.TOP_K));
+            JackpotResult whole = Jackpot.compute(config, g.batch(Target.LATEST, SyntheticRollouts.Inputs.TOP_K));
             double loss = Jackpot.compute(config, head, global).loss() + Jackpot.compute(config, tail, global).loss();
             assertEquals(whole.loss(), loss, 1e-12 * Math.max(1, Math.abs(loss)));
             // statistics of the head alone do not cover the tail's sequences
@@ -150,10 +152,10 @@ class TrainingLoopTest {
 
         @Test
         void statisticsOfAnotherStepOrConfigurationAreRefused() {
-            RandomBatches.Generated g = generated();
+            SyntheticRollouts g = generated();
             JackpotConfig config = JackpotConfig.builder().topK(4).build();
-            JackpotBatch step0 = RandomBatches.build(g, Target.LATEST, RandomBatches.Mode.TOP_K);
-            JackpotBatch step1 = RandomBatches.builder(g, Target.LATEST, RandomBatches.Mode.TOP_K, 0, 7).step(1).build();
+            JackpotBatch step0 = g.batch(Target.LATEST, SyntheticRollouts.Inputs.TOP_K);
+            JackpotBatch step1 = g.batchBuilder(Target.LATEST, SyntheticRollouts.Inputs.TOP_K, 0, 7).step(1).build();
             BatchStatistics stale = Jackpot.statistics(config, step0);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> Jackpot.compute(config, step1, stale));
@@ -171,11 +173,11 @@ class TrainingLoopTest {
 
         @Test
         void anAllReduceKeepsWhatTheStatisticsWereTakenOf() {
-            RandomBatches.Generated g = generated();
+            SyntheticRollouts g = generated();
             JackpotConfig config = JackpotConfig.builder().topK(4).build();
             // two "ranks": rows [0,3) and [3,7) of one step
-            JackpotBatch rank0 = RandomBatches.build(g, Target.LATEST, RandomBatches.Mode.TOP_K, 0, 3);
-            JackpotBatch rank1 = RandomBatches.build(g, Target.LATEST, RandomBatches.Mode.TOP_K, 3, 7);
+            JackpotBatch rank0 = g.batch(Target.LATEST, SyntheticRollouts.Inputs.TOP_K, 0, 3);
+            JackpotBatch rank1 = g.batch(Target.LATEST, SyntheticRollouts.Inputs.TOP_K, 3, 7);
             double[] s0 = Jackpot.statistics(config, rank0).toArray();
             double[] s1 = Jackpot.statistics(config, rank1).toArray();
             double[] reduced = new double[BatchStatistics.ARRAY_LENGTH];
@@ -184,11 +186,11 @@ class TrainingLoopTest {
             }
             BatchStatistics global0 = Jackpot.statistics(config, rank0).allReduced(reduced);
             BatchStatistics global1 = Jackpot.statistics(config, rank1).allReduced(reduced);
-            JackpotResult whole = Jackpot.compute(config, RandomBatches.build(g, Target.LATEST, RandomBatches.Mode.TOP_K));
+            JackpotResult whole = Jackpot.compute(config, g.batch(Target.LATEST, SyntheticRollouts.Inputs.TOP_K));
             double loss = Jackpot.compute(config, rank0, global0).loss() + Jackpot.compute(config, rank1, global1).loss();
             assertEquals(whole.loss(), loss, 1e-12 * Math.max(1, Math.abs(loss)));
             assertEquals(0, global0.step());
-            JackpotBatch nextStep = RandomBatches.builder(g, Target.LATEST, RandomBatches.Mode.TOP_K, 0, 3).step(1).build();
+            JackpotBatch nextStep = g.batchBuilder(Target.LATEST, SyntheticRollouts.Inputs.TOP_K, 0, 3).step(1).build();
             assertThrows(IllegalArgumentException.class, () -> Jackpot.compute(config, nextStep, global0));
         }
     }
@@ -200,15 +202,16 @@ class TrainingLoopTest {
     @Nested
     class Sanity {
         /** A batch whose rollout model is the PPO anchor (ℓ_inf = ℓ_old, the same full distributions). */
-        private RandomBatches.Generated rolloutIsTheAnchor() {
-            RandomBatches.Generated g = RandomBatches.generate(new RandomBatches.Spec(31L, 5, 7, 8, 3, 1.0, 0.8, 0.2, 0.0));
-            System.arraycopy(g.oldFull, 0, g.rolloutFull, 0, g.oldFull.length);
+        private SyntheticRollouts rolloutIsTheAnchor() {
+            SyntheticRollouts g = SyntheticRollouts.builder().seed(31L).batchSize(5).length(7).vocabSize(8).topK(3)
+                    .logitScale(1.0).mismatch(0.8).padFraction(0.2).maskedProb(0.0).build();
+            System.arraycopy(g.oldVocabLogProbs, 0, g.rolloutVocabLogProbs, 0, g.oldVocabLogProbs.length);
             System.arraycopy(g.oldLogProbs, 0, g.rolloutLogProbs, 0, g.oldLogProbs.length);
             return g;
         }
 
         /** verl's vanilla PPO loss (MATH.md §7), token-mean over valid tokens, written out independently. */
-        private double ppo(RandomBatches.Generated g, double eps, double dual) {
+        private double ppo(SyntheticRollouts g, double eps, double dual) {
             double sum = 0;
             int n = 0;
             for (int t = 0; t < g.responseMask.length; t++) {
@@ -228,8 +231,8 @@ class TrainingLoopTest {
         void jackpotIsPpoWhenTheRolloutModelIsTheAnchorAndTheTargetIsTheReference() {
             // rollout = old policy, jackpot_target = reference, λ ≤ 1: a = 1 (nothing rejected); exact normalizer
             // (full vocabulary) Z = 1, so κ = 1 and w = max(λ, 1) = 1; the residual ratio is 1, F(1) = 1: ρ = 1.
-            RandomBatches.Generated g = rolloutIsTheAnchor();
-            JackpotBatch batch = RandomBatches.build(g, Target.REFERENCE, RandomBatches.Mode.FULL_VOCAB);
+            SyntheticRollouts g = rolloutIsTheAnchor();
+            JackpotBatch batch = g.batch(Target.REFERENCE, SyntheticRollouts.Inputs.FULL_VOCAB);
             JackpotConfig jackpot = JackpotConfig.builder().topK(3).target(Target.REFERENCE).lambda(1.0).build();
             JackpotConfig ppo = jackpot.toBuilder().useJackpot(false).rolloutIs(RolloutIs.NONE).build();
             JackpotResult j = Jackpot.compute(jackpot, batch);
@@ -243,8 +246,8 @@ class TrainingLoopTest {
         @Test
         void withCachedTopKListsMaskOnlyJackpotIsPpo() {
             // k < V: Zapprox < 1, so without full logits use jackpot_mask_only (w = 1); still a = 1 and F(1) = 1.
-            RandomBatches.Generated g = rolloutIsTheAnchor();
-            JackpotBatch batch = RandomBatches.build(g, Target.REFERENCE, RandomBatches.Mode.TOP_K);
+            SyntheticRollouts g = rolloutIsTheAnchor();
+            JackpotBatch batch = g.batch(Target.REFERENCE, SyntheticRollouts.Inputs.TOP_K);
             JackpotConfig jackpot = JackpotConfig.builder().topK(3).target(Target.REFERENCE).maskOnly(true).build();
             JackpotResult j = Jackpot.compute(jackpot, batch);
             assertEquals(ppo(g, 0.2, 3.0), j.loss(), 1e-6);
@@ -254,12 +257,13 @@ class TrainingLoopTest {
         void asLambdaVanishesJackpotIsTruncatedIsWithThresholdC1() {
             // λ below every p/q: a = 1 for every token and Z = Σ_V min(q, p/λ) = Σ q = 1, so w = ratio and
             // ρ = min(ratio, c1)·F(1): token-level TIS with threshold C = c1 (target = reference).
-            RandomBatches.Generated g = RandomBatches.generate(new RandomBatches.Spec(37L, 5, 7, 8, 3, 1.0, 0.8, 0.2, 0.0));
+            SyntheticRollouts g = SyntheticRollouts.builder().seed(37L).batchSize(5).length(7).vocabSize(8).topK(3)
+                    .logitScale(1.0).mismatch(0.8).padFraction(0.2).maskedProb(0.0).build();
             double minRatio = Double.POSITIVE_INFINITY;
-            for (int i = 0; i < g.oldFull.length; i++) {
-                minRatio = Math.min(minRatio, Math.exp((double) g.oldFull[i] - g.rolloutFull[i]));
+            for (int i = 0; i < g.oldVocabLogProbs.length; i++) {
+                minRatio = Math.min(minRatio, Math.exp((double) g.oldVocabLogProbs[i] - g.rolloutVocabLogProbs[i]));
             }
-            JackpotBatch batch = RandomBatches.build(g, Target.REFERENCE, RandomBatches.Mode.FULL_VOCAB);
+            JackpotBatch batch = g.batch(Target.REFERENCE, SyntheticRollouts.Inputs.FULL_VOCAB);
             JackpotConfig jackpot = JackpotConfig.builder().topK(3).target(Target.REFERENCE).lambda(minRatio / 2)
                     .weightClip(2.5).build();
             JackpotConfig tis = JackpotConfig.builder().topK(3).useJackpot(false).rolloutIsThreshold(ResidualCorrection.truncate(2.5)).build();

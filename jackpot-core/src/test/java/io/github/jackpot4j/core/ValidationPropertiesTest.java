@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.generators.SourceDSL.integers;
 import static org.quicktheories.generators.SourceDSL.longs;
 
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -33,15 +34,15 @@ class ValidationPropertiesTest {
 
     /** Private copies of every input of a generated batch, including uniforms and both normalizer forms. */
     static final class Inputs {
-        final RandomBatches.Generated g;
+        final SyntheticRollouts g;
         final List<Input> all;
 
-        Inputs(RandomBatches.Generated g, Target target, long uniformSeed) {
+        Inputs(SyntheticRollouts g, Target target, long uniformSeed) {
             this.g = g;
             int[] tokens = {g.batchSize, g.length};
-            int[] lists = {g.batchSize, g.length, g.topK};
-            int[] full = {g.batchSize, g.length, g.vocab};
-            RandomBatches.TopK top = g.topK(target);
+            int[] lists = {g.batchSize, g.length, g.k};
+            int[] full = {g.batchSize, g.length, g.vocabSize};
+            SyntheticRollouts.TopKLists top = g.topK(target);
             float[] uniforms = RejectionUniforms.fill(uniformSeed, 0, 0, g.batchSize, g.length, new float[g.tokenCount()]);
             all = List.of(
                     new Input("response_mask", g.responseMask.clone(), null, tokens, Rule.MASK),
@@ -56,8 +57,8 @@ class ValidationPropertiesTest {
                     new Input("target_topk_log_probs", top.targetLogProbs.clone(), null, lists, Rule.LOG_PROB),
                     new Input("target_log_probs_at_rollout_topk", top.targetAtRollout.clone(), null, lists, Rule.LOG_PROB),
                     new Input("rollout_log_probs_at_target_topk", top.rolloutAtTarget.clone(), null, lists, Rule.LOG_PROB),
-                    new Input("rollout_full_log_probs", g.rolloutFull.clone(), null, full, Rule.LOG_PROB),
-                    new Input("target_full_log_probs", g.targetFull(target).clone(), null, full, Rule.LOG_PROB));
+                    new Input("rollout_full_log_probs", g.rolloutVocabLogProbs.clone(), null, full, Rule.LOG_PROB),
+                    new Input("target_full_log_probs", g.targetVocabLogProbs(target).clone(), null, full, Rule.LOG_PROB));
         }
 
         float[] f(int i) {
@@ -70,7 +71,7 @@ class ValidationPropertiesTest {
 
         /** Every input (top-k lists and, when asked, the full-vocabulary log-probs, which then define Z). */
         JackpotBatch build(boolean withFullVocab, boolean withUniforms) {
-            JackpotBatch.Builder b = JackpotBatch.builder(g.batchSize, g.length, g.topK).step(0).vocabSize(g.vocab)
+            JackpotBatch.Builder b = JackpotBatch.builder(g.batchSize, g.length, g.k).step(0).vocabSize(g.vocabSize)
                     .responseMask(f(0)).rolloutLogProbs(f(1)).oldLogProbs(f(2)).logProbs(f(3)).advantages(f(4))
                     .rolloutTopK(id(6), f(7)).targetTopK(id(8), f(9))
                     .targetLogProbsAtRolloutTopK(f(10)).rolloutLogProbsAtTargetTopK(f(11));
@@ -78,7 +79,7 @@ class ValidationPropertiesTest {
                 b.uniforms(f(5));
             }
             if (withFullVocab) {
-                int[] full = {g.batchSize, g.length, g.vocab};
+                int[] full = {g.batchSize, g.length, g.vocabSize};
                 b.fullVocabLogProbs(FloatView.of(f(12), full), FloatView.of(f(13), full));
             }
             return b.build();
@@ -104,7 +105,7 @@ class ValidationPropertiesTest {
         Generators.qt(0x5EED_1001L, 1500)
                 .forAll(Generators.specs(4, 6, 5, 20), integers().between(0, 13), integers().between(0, 3), longs().all())
                 .checkAssert((spec, inputIndex, badKind, positionSeed) -> {
-                    RandomBatches.Generated g = RandomBatches.generate(spec);
+                    SyntheticRollouts g = spec.generate();
                     Inputs inputs = new Inputs(g, Target.LATEST, positionSeed);
                     inputs.build(true, true); // the unmodified batch is valid
                     Input input = inputs.all.get(inputIndex);
@@ -114,7 +115,7 @@ class ValidationPropertiesTest {
                     String also = null;
                     String value;
                     if (input.rule() == Rule.IDS) {
-                        int k = g.topK;
+                        int k = g.k;
                         if (badKind % 2 == 1 && k >= 2) {
                             // Duplicate: copy another id of the same list; the later of the two is reported.
                             int list = position / k;
@@ -125,7 +126,7 @@ class ValidationPropertiesTest {
                             also = input.name() + index(list * k + Math.min(j1, j2), input.shape());
                             value = "duplicate of j=" + j1;
                         } else {
-                            int bad = badKind < 2 ? g.vocab + random.nextInt(1000) : -1 - random.nextInt(1000);
+                            int bad = badKind < 2 ? g.vocabSize + random.nextInt(1000) : -1 - random.nextInt(1000);
                             input.ids()[position] = bad;
                             value = Integer.toString(bad);
                         }
@@ -171,8 +172,8 @@ class ValidationPropertiesTest {
         Generators.qt(0x5EED_1002L, 1000)
                 .forAll(Generators.specs(4, 6, 5, 20), integers().between(0, 13), Generators.configs(), longs().all())
                 .checkAssert((spec, inputIndex, config0, positionSeed) -> {
-                    RandomBatches.Generated g = RandomBatches.generate(spec);
-                    JackpotConfig config = Generators.withTopK(config0, g.topK);
+                    SyntheticRollouts g = spec.generate();
+                    JackpotConfig config = Generators.withTopK(config0, g.k);
                     Inputs inputs = new Inputs(g, config.target(), positionSeed);
                     Input input = inputs.all.get(inputIndex);
                     if (input.rule() != Rule.LOG_PROB) {
@@ -191,16 +192,16 @@ class ValidationPropertiesTest {
     @Test
     void everyOutputAndMetricIsFiniteOnValidBatchesIncludingAllPadding() {
         Generators.qt(0x5EED_1003L, 600)
-                .forAll(Generators.specs(6, 10, 5, 30), Generators.configs(), Generate.enumValues(RandomBatches.Mode.class),
+                .forAll(Generators.specs(6, 10, 5, 30), Generators.configs(), Generate.enumValues(SyntheticRollouts.Inputs.class),
                         Generate.booleans())
                 .checkAssert((spec, config0, mode, allPadding) -> {
-                    RandomBatches.Generated g = RandomBatches.generate(spec);
+                    SyntheticRollouts g = spec.generate();
                     if (allPadding) {
                         Arrays.fill(g.responseMask, 0f);
                     }
-                    JackpotConfig config = Generators.withTopK(config0, g.topK);
+                    JackpotConfig config = Generators.withTopK(config0, g.k);
                     String where = spec + ", " + config + ", mode=" + mode + ", allPadding=" + allPadding;
-                    JackpotResult r = Jackpot.compute(config, RandomBatches.build(g, config.target(), mode));
+                    JackpotResult r = Jackpot.compute(config, g.batch(config.target(), mode));
                     assertAllFinite(r, where);
                     if (allPadding) {
                         assertEquals(0.0, r.loss(), 0.0, where);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.quicktheories.generators.SourceDSL.longs;
 
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
@@ -134,44 +135,44 @@ class ViewPropertiesTest {
     @Test
     void everyStorageGivesTheSameResult() {
         Generators.qt(0x5EED_0901L, 300)
-                .forAll(Generators.specs(8, 12, 5, 30), Generators.configs(), Generate.enumValues(RandomBatches.Mode.class),
+                .forAll(Generators.specs(8, 12, 5, 30), Generators.configs(), Generate.enumValues(SyntheticRollouts.Inputs.class),
                         longs().all())
                 .checkAssert((spec, config0, mode, storeSeed) -> {
-                    RandomBatches.Generated g = RandomBatches.generate(spec);
-                    JackpotConfig config = Generators.withTopK(config0, g.topK);
+                    SyntheticRollouts g = spec.generate();
+                    JackpotConfig config = Generators.withTopK(config0, g.k);
                     Target target = config.target();
-                    JackpotResult reference = RandomBatches.compute(config, RandomBatches.build(g, target, mode), null,
+                    JackpotResult reference = Results.compute(config, g.batch(target, mode), null,
                             Execution.sequential());
 
                     Stores s = new Stores(storeSeed);
                     int[] tokens = {g.batchSize, g.length};
-                    JackpotBatch.Builder b = (mode == RandomBatches.Mode.FULL_VOCAB ? JackpotBatch.builder(g.batchSize, g.length).step(0)
-                            : JackpotBatch.builder(g.batchSize, g.length, g.topK).step(0))
-                            .vocabSize(g.vocab)
+                    JackpotBatch.Builder b = (mode == SyntheticRollouts.Inputs.FULL_VOCAB ? JackpotBatch.builder(g.batchSize, g.length).step(0)
+                            : JackpotBatch.builder(g.batchSize, g.length, g.k).step(0))
+                            .vocabSize(g.vocabSize)
                             .responseMask(s.floats("response_mask", g.responseMask, tokens))
                             .rolloutLogProbs(s.floats("rollout_log_probs", g.rolloutLogProbs, tokens))
                             .oldLogProbs(s.floats("old_log_probs", g.oldLogProbs, tokens))
                             .logProbs(s.floats("log_probs", g.logProbs, tokens))
                             .advantages(s.floats("advantages", g.advantages, tokens));
-                    if (mode == RandomBatches.Mode.FULL_VOCAB) {
-                        int[] full = {g.batchSize, g.length, g.vocab};
-                        b.fullVocabLogProbs(s.floats("rollout_full", g.rolloutFull, full),
-                                s.floats("target_full", g.targetFull(target), full));
+                    if (mode == SyntheticRollouts.Inputs.FULL_VOCAB) {
+                        int[] full = {g.batchSize, g.length, g.vocabSize};
+                        b.fullVocabLogProbs(s.floats("rollout_full", g.rolloutVocabLogProbs, full),
+                                s.floats("target_full", g.targetVocabLogProbs(target), full));
                     } else {
-                        RandomBatches.TopK top = g.topK(target);
-                        int[] lists = {g.batchSize, g.length, g.topK};
+                        SyntheticRollouts.TopKLists top = g.topK(target);
+                        int[] lists = {g.batchSize, g.length, g.k};
                         b.rolloutTopK(s.ids("rollout_topk_ids", top.rolloutIds, lists),
                                         s.floats("rollout_topk_log_probs", top.rolloutLogProbs, lists))
                                 .targetTopK(s.ids("target_topk_ids", top.targetIds, lists),
                                         s.floats("target_topk_log_probs", top.targetLogProbs, lists))
                                 .targetLogProbsAtRolloutTopK(s.floats("target_log_probs_at_rollout_topk", top.targetAtRollout, lists));
-                        if (mode == RandomBatches.Mode.TOP_K_CROSS) {
+                        if (mode == SyntheticRollouts.Inputs.TOP_K_CROSS) {
                             b.rolloutLogProbsAtTargetTopK(s.floats("rollout_log_probs_at_target_topk", top.rolloutAtTarget, lists));
                         }
                     }
                     String where = spec + ", " + config + ", mode=" + mode + ", stores: " + s.log;
-                    JackpotResult viewed = RandomBatches.compute(config, b.build(), null, Execution.sequential());
-                    assertNull(RandomBatches.firstDifference(reference, viewed), () -> where + ": differs from arrays");
+                    JackpotResult viewed = Results.compute(config, b.build(), null, Execution.sequential());
+                    assertNull(Results.firstDifference(reference, viewed), () -> where + ": differs from arrays");
                     for (int i = 0; i < s.buffers.size(); i++) {
                         final int index = i;
                         assertEquals((int) s.positions.get(i), s.buffers.get(i).position(),

@@ -6,13 +6,16 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.github.jackpot4j.core.JackpotBatch;
+import io.github.jackpot4j.core.Target;
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 
-import java.util.SplittableRandom;
+import java.util.Arrays;
 
 /**
- * A generated batch held twice: as NDArrays for the adapter and as the float arrays the core reads,
- * with every core input derived from the very arrays the adapter sees (the policy's log-softmax, its
- * top-k as the engine orders it), so the two paths compute on identical numbers.
+ * A generated batch ({@link SyntheticRollouts}) held twice: as NDArrays for the adapter and as the
+ * float arrays the core reads, with every target-side core input derived from the very arrays the
+ * adapter sees (the policy's log-softmax, its top-k as the engine orders it), so the two paths compute
+ * on identical numbers. The rollout side is the generator's, as an inference engine would report it.
  */
 final class DjlFixture {
     final int b;
@@ -20,6 +23,7 @@ final class DjlFixture {
     final int v;
     final int k;
     final float[] policyLogits;
+    /** The rollout model's logits (an actor to train beside the policy). */
     final float[] rolloutLogits;
     final int[] tokens;
     final float[] mask;
@@ -35,81 +39,24 @@ final class DjlFixture {
     float[] targetTopLogProbs;
     float[] targetAtRollout;
 
+    /** B sequences of T positions over V ids, top-k lists of length k, policy logits {@code mismatch} from q's. */
     DjlFixture(long seed, int b, int t, int v, int k, double mismatch) {
+        SyntheticRollouts data = SyntheticRollouts.builder().seed(seed).batchSize(b).length(t).vocabSize(v).topK(k)
+                .mismatch(mismatch).build();
         this.b = b;
         this.t = t;
         this.v = v;
         this.k = k;
-        SplittableRandom rng = new SplittableRandom(seed);
-        int n = b * t;
-        policyLogits = new float[n * v];
-        rolloutLogits = new float[n * v];
-        tokens = new int[n];
-        mask = new float[n];
-        advantages = new float[n];
-        oldLogProbs = new float[n];
-        rolloutLogProbs = new float[n];
-        rolloutTopIds = new long[n * k];
-        rolloutTopLogProbs = new float[n * k];
-        double[] q = new double[v];
-        for (int row = 0; row < b; row++) {
-            int valid = t - rng.nextInt(Math.max(1, t / 3));
-            float adv = (float) rng.nextGaussian();
-            for (int i = 0; i < t; i++) {
-                int tok = row * t + i;
-                for (int x = 0; x < v; x++) {
-                    policyLogits[tok * v + x] = (float) (1.5 * rng.nextGaussian());
-                    rolloutLogits[tok * v + x] = (float) (policyLogits[tok * v + x] + mismatch * rng.nextGaussian());
-                }
-                logSoftmax(rolloutLogits, tok * v, v, q);
-                double u = rng.nextDouble();
-                double c = 0;
-                int sampled = v - 1;
-                for (int x = 0; x < v; x++) {
-                    c += Math.exp(q[x]);
-                    if (u < c) {
-                        sampled = x;
-                        break;
-                    }
-                }
-                tokens[tok] = sampled;
-                rolloutLogProbs[tok] = (float) q[sampled];
-                boolean[] used = new boolean[v];
-                for (int j = 0; j < k; j++) {
-                    int best = -1;
-                    for (int x = 0; x < v; x++) {
-                        if (!used[x] && (best < 0 || q[x] > q[best])) {
-                            best = x;
-                        }
-                    }
-                    used[best] = true;
-                    rolloutTopIds[tok * k + j] = best;
-                    rolloutTopLogProbs[tok * k + j] = (float) q[best];
-                }
-                mask[tok] = i < valid ? 1f : 0f;
-                advantages[tok] = adv;
-            }
-        }
-        // the anchor: a slightly different earlier policy, read at the sampled token below
-        System.arraycopy(rolloutLogProbs, 0, oldLogProbs, 0, n);
-        for (int i = 0; i < n; i++) {
-            oldLogProbs[i] = (float) Math.min(0.0, oldLogProbs[i] + 0.3 * rng.nextGaussian());
-        }
-    }
-
-    private static void logSoftmax(float[] logits, int from, int v, double[] out) {
-        double max = Double.NEGATIVE_INFINITY;
-        for (int x = 0; x < v; x++) {
-            max = Math.max(max, logits[from + x]);
-        }
-        double s = 0;
-        for (int x = 0; x < v; x++) {
-            s += Math.exp(logits[from + x] - max);
-        }
-        double log = max + Math.log(s);
-        for (int x = 0; x < v; x++) {
-            out[x] = logits[from + x] - log;
-        }
+        policyLogits = data.policyLogits;
+        rolloutLogits = data.rolloutLogits;
+        tokens = data.tokenIds;
+        mask = data.responseMask;
+        advantages = data.advantages;
+        oldLogProbs = data.oldLogProbs;
+        rolloutLogProbs = data.rolloutLogProbs;
+        SyntheticRollouts.TopKLists top = data.topK(Target.LATEST);
+        rolloutTopIds = Arrays.stream(top.rolloutIds).asLongStream().toArray();
+        rolloutTopLogProbs = top.rolloutLogProbs;
     }
 
     NDArray policyLogits(NDManager m) {
