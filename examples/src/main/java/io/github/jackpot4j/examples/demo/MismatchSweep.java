@@ -1,7 +1,10 @@
 package io.github.jackpot4j.examples.demo;
 
+import io.github.jackpot4j.examples.cli.HelpOption;
+import io.github.jackpot4j.examples.cli.Values;
+
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,6 +14,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.knowm.xchart.BitmapEncoder;
@@ -20,6 +24,12 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.Styler;
 import org.knowm.xchart.style.lines.SeriesLines;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code jackpot sweep}: off-policy, TIS and Jackpot against the actor-policy gap (issue 13). The knob
@@ -31,7 +41,17 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * "TIS + Reverse KL" baseline does; {@code --frozen-actor}: none does), and every method of a cell
  * runs the same seeds, so the same initial weights, warm-up, prompts and random draws (docs/demo.md).
  */
-public final class MismatchSweep {
+@Command(name = "sweep", header = "off-policy / TIS / Jackpot against a measured actor-policy gap, with 95%% CIs",
+        sortOptions = false, abbreviateSynopsis = true, defaultValueProvider = MismatchSweep.Defaults.class,
+        description = {"Runs off-policy, tis and jackpot (and on-policy as the ceiling) on the demo's reverse-the-digits"
+            + " task at several actor-policy gaps (docs/demo.md). The knob is the actor's sampling temperature T (its"
+            + " rollouts and their log-probs come from softmax(logits / T); the actor trains at T = 1); the gap is"
+            + " measured as the mean over the run of KL(actor_T || policy) per token. Every method of a level runs the"
+            + " same seeds 1..N (same initial weights, warm-up, prompts and draws), so differences are paired over"
+            + " seeds. Writes to --out: sweep-runs.csv (one row per run), sweep.md (the tables, also printed),"
+            + " sweep-reward.png, runs/*.csv (per step)."},
+        footer = "Other settings are the demo's defaults (jackpot demo --help).")
+public final class MismatchSweep implements Callable<Integer> {
     /** The actor-rollout methods compared at every level. */
     static final List<String> METHODS = List.of("off-policy", "tis", "jackpot");
     /** The ceiling: the policy samples its own rollouts (at T = 1), so it does not depend on the knob. */
@@ -41,44 +61,58 @@ public final class MismatchSweep {
     /** Trailing window (steps) of the smoothed reward whose minimum over the last third is reported. */
     static final int SMOOTH = 10;
 
-    static final String HELP = String.join("\n",
-            "usage: jackpot sweep [--quick] [--temperatures T1,T2,...] [--seeds N] [--steps N] [--long-factor F]",
-            "                     [--long-levels L] [--jobs N] [--frozen-actor] [--out DIR] [--replot]",
-            "Runs off-policy, tis and jackpot (and on-policy as the ceiling) on the demo's reverse-the-digits task",
-            "at several actor-policy gaps. The knob is the actor's sampling temperature T (its rollouts and their",
-            "log-probs come from softmax(logits / T); the actor trains at T = 1); the gap is measured as the mean",
-            "over the run of KL(actor_T || policy) per token. Every method of a level runs the same seeds 1..N",
-            "(same initial weights, warm-up, prompts and draws), so differences are paired over seeds.",
-            "  --quick               CI smoke run: 2 levels (T = 1, 2), 2 seeds, 8 steps, small batches",
-            "  --temperatures T,...  the levels (default 1,1.5,2,3,5)",
-            "  --seeds N             seeds 1..N per method and level (default 10)",
-            "  --steps N             updates per run (default 120)",
-            "  --long-factor F       the longer-horizon runs have F x steps (default 3)",
-            "  --long-levels L       run the longer horizon at the L largest temperatures (default 2; 0 = none)",
-            "  --jobs N              worker JVMs running the runs in parallel, each on 1 PyTorch intra-op thread",
-            "                        (default 2; 1 = every run in this JVM, one after another)",
-            "  --frozen-actor        no method trains the actor (jackpot is then OBRS alone); default: every",
-            "                        actor-rollout method trains it with the joint objective (--joint-baselines)",
-            "  --out DIR             output directory (default sweep-out): sweep-runs.csv (one row per run),",
-            "                        sweep.md (the tables, also printed), sweep-reward.png, runs/*.csv (per step)",
-            "  --replot              no runs: rebuild sweep-runs.csv, sweep.md and the chart from the runs/*.run",
-            "                        files a sweep with the same options left in --out",
-            "Other settings are the demo's defaults (jackpot demo --help).");
+    /** The sweep's defaults of the options it shares with the demo. */
+    static final class Defaults extends RunOptions.Defaults {
+        Defaults() {
+            super(120, 10, "sweep-out");
+        }
+    }
 
-    /** Parsed options. */
-    static final class Options {
-        double[] temperatures = {1, 1.5, 2, 3, 5};
-        int seeds = 10;
-        int steps = 120;
-        int longFactor = 3;
-        int longLevels = 2;
-        int jobs = 2;
-        /** Hidden: this JVM is a worker running the tasks listed in this file. */
-        Path worker;
-        boolean frozenActor;
-        boolean quick;
-        boolean replot;
-        Path out = Path.of("sweep-out");
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    HelpOption help;
+
+    @Option(names = "--quick", order = 0,
+            description = "CI smoke run: 2 levels (T = 1, 2), 2 seeds, 8 steps, small batches")
+    boolean quick;
+
+    @Mixin
+    RunOptions run;
+
+    @Option(names = "--temperatures", paramLabel = "T1,T2", split = ",", converter = Values.PositiveNumber.class,
+            order = 4, description = "the levels, increasing (default 1,1.5,2,3,5)")
+    double[] temperatures = {1, 1.5, 2, 3, 5};
+
+    @Option(names = "--long-factor", paramLabel = "F", converter = Values.Positive.class, order = 5,
+            description = "the longer-horizon runs have F x steps (default ${DEFAULT-VALUE})")
+    int longFactor = 3;
+
+    @Option(names = "--long-levels", paramLabel = "L", converter = Values.Count.class, order = 6,
+            description = "run the longer horizon at the L largest temperatures (default ${DEFAULT-VALUE}; 0 = none)")
+    long longLevels = 2;
+
+    @Option(names = "--jobs", paramLabel = "N", converter = Values.Positive.class, order = 7, description = {
+        "worker JVMs running the runs in parallel, each on 1 PyTorch intra-op thread (default ${DEFAULT-VALUE};"
+            + " 1 = every run in this JVM, one after another)"})
+    int jobs = 2;
+
+    @Option(names = "--frozen-actor", order = 8, description = {"no method trains the actor (jackpot is then OBRS"
+        + " alone); default: every actor-rollout method trains it with the joint objective (--joint-baselines)"})
+    boolean frozenActor;
+
+    @Option(names = "--replot", order = 9, description = {"no runs: rebuild sweep-runs.csv, sweep.md and the chart"
+        + " from the runs/*.run files a sweep with the same options left in --out"})
+    boolean replot;
+
+    /** This JVM is a worker running the tasks listed in this file. */
+    @Option(names = "--worker", hidden = true)
+    Path worker;
+
+    /** The sweep's settings. */
+    record Options(double[] temperatures, int seeds, int steps, int longFactor, int longLevels, int jobs, Path worker,
+                   boolean frozenActor, boolean quick, boolean replot, Path out) {
     }
 
     /** What one run gives (a row of sweep-runs.csv). */
@@ -90,143 +124,70 @@ public final class MismatchSweep {
         }
     }
 
-    private MismatchSweep() {
+    @Override
+    public Integer call() throws IOException, InterruptedException {
+        Options o = options();
+        Training.oneThreadUnlessSet(); // per run: the runs are the parallelism
+        PrintWriter out = spec.commandLine().getOut();
+        if (o.worker() != null) {
+            return worker(o, out);
+        }
+        long start = System.nanoTime();
+        Files.createDirectories(o.out().resolve("runs"));
+        List<Run> runs = runAll(o, out);
+        double wall = (System.nanoTime() - start) / 1e9;
+        Path wallFile = o.out().resolve("runs").resolve("wall-seconds.txt"); // the runs' wall time, kept for --replot
+        if (o.replot()) {
+            wall = Files.exists(wallFile) ? Double.parseDouble(Files.readString(wallFile).trim()) : Double.NaN;
+        } else {
+            Files.writeString(wallFile, Double.toString(wall) + "\n", StandardCharsets.UTF_8);
+        }
+        writeRuns(o.out().resolve("sweep-runs.csv"), runs);
+        String tables = tables(o, runs, wall);
+        Files.writeString(o.out().resolve("sweep.md"), tables, StandardCharsets.UTF_8);
+        writeChart(o, runs);
+        out.println();
+        out.print(tables);
+        out.printf(Locale.ROOT, "wrote %s (sweep-runs.csv, sweep.md, sweep-reward.png, runs/) in %.1f s%n", o.out(),
+                (System.nanoTime() - start) / 1e9);
+        return 0;
     }
 
-    /** Runs the command; returns the exit status. */
-    public static int run(String[] argv, PrintStream out, PrintStream err) {
-        Options o;
-        try {
-            o = parse(argv);
-        } catch (IllegalArgumentException e) {
-            err.println("jackpot sweep: " + e.getMessage() + " (try --help)");
-            return 2;
+    /** The options, with the defaults of --quick where none is given, checked against each other. */
+    Options options() {
+        var given = spec.commandLine().getParseResult();
+        if (quick) { // the defaults of --quick; explicit options still override them
+            temperatures = given.hasMatchedOption("--temperatures") ? temperatures : new double[] {1, 2};
+            run.seeds = given.hasMatchedOption("--seeds") ? run.seeds : 2;
+            run.steps = given.hasMatchedOption("--steps") ? run.steps : 8;
+            longLevels = given.hasMatchedOption("--long-levels") ? longLevels : 1;
         }
-        if (o == null) {
-            out.println(HELP);
-            return 0;
-        }
-        if (System.getProperty(DecoupledDemo.THREADS_PROPERTY) == null) {
-            System.setProperty(DecoupledDemo.THREADS_PROPERTY, "1"); // per run: the runs are the parallelism
-        }
-        if (o.worker != null) {
-            return worker(o, out, err);
-        }
-        try {
-            long start = System.nanoTime();
-            Files.createDirectories(o.out.resolve("runs"));
-            List<Run> runs = runAll(o, out);
-            double wall = (System.nanoTime() - start) / 1e9;
-            Path wallFile = o.out.resolve("runs").resolve("wall-seconds.txt"); // the runs' wall time, kept for --replot
-            if (o.replot) {
-                wall = Files.exists(wallFile) ? Double.parseDouble(Files.readString(wallFile).trim()) : Double.NaN;
-            } else {
-                Files.writeString(wallFile, Double.toString(wall) + "\n", StandardCharsets.UTF_8);
+        for (int i = 1; i < temperatures.length; i++) {
+            if (!(temperatures[i] > temperatures[i - 1])) {
+                throw new ParameterException(spec.commandLine(), "--temperatures must be increasing: "
+                        + Arrays.toString(temperatures));
             }
-            writeRuns(o.out.resolve("sweep-runs.csv"), runs);
-            String tables = tables(o, runs, wall);
-            Files.writeString(o.out.resolve("sweep.md"), tables, StandardCharsets.UTF_8);
-            writeChart(o, runs);
-            out.println();
-            out.print(tables);
-            out.printf(Locale.ROOT, "wrote %s (sweep-runs.csv, sweep.md, sweep-reward.png, runs/) in %.1f s%n", o.out,
-                    (System.nanoTime() - start) / 1e9);
-            return 0;
-        } catch (IOException | RuntimeException | InterruptedException e) {
-            if (e instanceof InterruptedException) {
-                Thread.currentThread().interrupt();
-            }
-            err.println("jackpot sweep: " + e);
-            return 1;
         }
+        if (longLevels > temperatures.length) {
+            throw new ParameterException(spec.commandLine(), "--long-levels = " + longLevels + " exceeds the "
+                    + temperatures.length + " levels");
+        }
+        if (run.steps < 5) {
+            throw new ParameterException(spec.commandLine(), "--steps must be >= 5 (the final reward is the mean of"
+                    + " the last fifth)");
+        }
+        return new Options(temperatures, run.seeds, run.steps, longFactor, (int) longLevels, jobs, worker, frozenActor,
+                quick, replot, run.out);
     }
 
-    static Options parse(String[] argv) {
-        Options o = new Options();
-        boolean quick = Arrays.asList(argv).contains("--quick");
-        if (quick) { // the defaults of --quick; explicit flags still override them
-            o.quick = true;
-            o.temperatures = new double[] {1, 2};
-            o.seeds = 2;
-            o.steps = 8;
-            o.longLevels = 1;
-        }
-        for (int i = 0; i < argv.length; i++) {
-            String a = argv[i];
-            switch (a) {
-                case "--help": case "-h": return null;
-                case "--quick": break;
-                case "--temperatures": o.temperatures = temperatures(value(argv, ++i, a)); break;
-                case "--seeds": o.seeds = whole(argv, ++i, a, 1); break;
-                case "--steps": o.steps = whole(argv, ++i, a, 1); break;
-                case "--long-factor": o.longFactor = whole(argv, ++i, a, 1); break;
-                case "--long-levels": o.longLevels = whole(argv, ++i, a, 0); break;
-                case "--jobs": o.jobs = whole(argv, ++i, a, 1); break;
-                case "--worker": o.worker = Path.of(value(argv, ++i, a)); break;
-                case "--frozen-actor": o.frozenActor = true; break;
-                case "--replot": o.replot = true; break;
-                case "--out": o.out = Path.of(value(argv, ++i, a)); break;
-                default: throw new IllegalArgumentException("unknown argument '" + a + "'");
-            }
-        }
-        if (o.longLevels > o.temperatures.length) {
-            throw new IllegalArgumentException("--long-levels = " + o.longLevels + " exceeds the " + o.temperatures.length
-                    + " levels");
-        }
-        if (o.steps < 5) {
-            throw new IllegalArgumentException("--steps must be >= 5 (the final reward is the mean of the last fifth)");
-        }
-        return o;
-    }
-
-    private static String value(String[] argv, int i, String name) {
-        if (i >= argv.length) {
-            throw new IllegalArgumentException(name + " needs a value");
-        }
-        return argv[i];
-    }
-
-    private static int whole(String[] argv, int i, String name, int min) {
-        String v = value(argv, i, name);
-        try {
-            int n = Integer.parseInt(v);
-            if (n < min || n > 1_000_000) {
-                throw new IllegalArgumentException(name + " = " + v + " must be a whole number >= " + min);
-            }
-            return n;
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException(name + " = '" + v + "' is not a whole number");
-        }
-    }
-
-    private static double[] temperatures(String list) {
-        String[] parts = list.split(",");
-        double[] t = new double[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            try {
-                t[i] = Double.parseDouble(parts[i].trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("--temperatures: '" + parts[i] + "' is not a number");
-            }
-            if (!(t[i] > 0) || Double.isInfinite(t[i]) || (i > 0 && !(t[i] > t[i - 1]))) {
-                throw new IllegalArgumentException("--temperatures must be finite, > 0 and increasing: " + list);
-            }
-        }
-        if (t.length < 1) {
-            throw new IllegalArgumentException("--temperatures needs at least one value");
-        }
-        return t;
-    }
-
-    /** The demo's options for one run of the sweep. */
-    static DecoupledDemo.Options demoOptions(Options o, double temperature, int steps) {
-        DecoupledDemo.Options d = new DecoupledDemo.Options();
-        d.steps = steps;
+    /** The training settings of one run of the sweep: the demo's defaults, the level's temperature. */
+    static TrainingOptions training(Options o, double temperature) {
+        TrainingOptions d = new TrainingOptions();
         d.actorTemperature = temperature;
-        d.jointBaselines = !o.frozenActor;
-        d.frozenActor = o.frozenActor;
-        d.progress = false;
-        if (o.quick) { // small batches and warm-ups: the smoke test checks the plumbing, not the science
+        d.jointBaselines = !o.frozenActor();
+        d.frozenActor = o.frozenActor();
+        d.noProgress = true;
+        if (o.quick()) { // small batches and warm-ups: the smoke test checks the plumbing, not the science
             d.prompts = 4;
             d.group = 2;
             d.warmupActor = 6;
@@ -257,29 +218,29 @@ public final class MismatchSweep {
     /** Every run of the sweep: the long runs first (a worker then ends on short ones and idles less). */
     static List<Task> tasks(Options o) {
         List<Task> tasks = new ArrayList<>();
-        int longSteps = o.steps * o.longFactor;
-        int n = o.temperatures.length;
-        if (o.longLevels > 0) {
-            for (int level = n - o.longLevels; level < n; level++) {
+        int longSteps = o.steps() * o.longFactor();
+        int n = o.temperatures().length;
+        if (o.longLevels() > 0) {
+            for (int level = n - o.longLevels(); level < n; level++) {
                 for (String m : METHODS) {
-                    for (long s = 1; s <= o.seeds; s++) {
-                        tasks.add(new Task(LONG, level, o.temperatures[level], m, s, longSteps));
+                    for (long s = 1; s <= o.seeds(); s++) {
+                        tasks.add(new Task(LONG, level, o.temperatures()[level], m, s, longSteps));
                     }
                 }
             }
-            for (long s = 1; s <= o.seeds; s++) {
+            for (long s = 1; s <= o.seeds(); s++) {
                 tasks.add(new Task(LONG, -1, 1.0, CEILING, s, longSteps));
             }
         }
         for (int level = 0; level < n; level++) {
             for (String m : METHODS) {
-                for (long s = 1; s <= o.seeds; s++) {
-                    tasks.add(new Task(MAIN, level, o.temperatures[level], m, s, o.steps));
+                for (long s = 1; s <= o.seeds(); s++) {
+                    tasks.add(new Task(MAIN, level, o.temperatures()[level], m, s, o.steps()));
                 }
             }
         }
-        for (long s = 1; s <= o.seeds; s++) {
-            tasks.add(new Task(MAIN, -1, 1.0, CEILING, s, o.steps));
+        for (long s = 1; s <= o.seeds(); s++) {
+            tasks.add(new Task(MAIN, -1, 1.0, CEILING, s, o.steps()));
         }
         return tasks;
     }
@@ -288,12 +249,12 @@ public final class MismatchSweep {
      * Runs every task, in this JVM ({@code --jobs 1}) or in {@code jobs} worker JVMs. Not threads: DJL allows
      * one gradient collector per process at a time (PtGradientCollector), so two runs cannot train in one JVM.
      */
-    static List<Run> runAll(Options o, PrintStream out) throws IOException, InterruptedException {
+    static List<Run> runAll(Options o, PrintWriter out) throws IOException, InterruptedException {
         List<Task> tasks = tasks(o);
         out.printf(Locale.ROOT, "jackpot sweep: %d runs (%d levels x %d methods x %d seeds + on-policy; %d steps, long horizon"
-                + " %d steps at %d levels), %d jobs, actor %s%n", tasks.size(), o.temperatures.length, METHODS.size(),
-                o.seeds, o.steps, o.steps * o.longFactor, o.longLevels, o.jobs,
-                o.frozenActor ? "frozen for every method" : "trained jointly by every method");
+                + " %d steps at %d levels), %d jobs, actor %s%n", tasks.size(), o.temperatures().length, METHODS.size(),
+                o.seeds(), o.steps(), o.steps() * o.longFactor(), o.longLevels(), o.jobs(),
+                o.frozenActor() ? "frozen for every method" : "trained jointly by every method");
         long start = System.nanoTime();
         AtomicInteger done = new AtomicInteger();
         java.util.function.Consumer<String> progress = line -> {
@@ -302,9 +263,9 @@ public final class MismatchSweep {
                         (System.nanoTime() - start) / 1e9, line);
             }
         };
-        if (o.replot) {
-            out.println("--replot: reading the runs of " + o.out.resolve("runs"));
-        } else if (o.jobs == 1) {
+        if (o.replot()) {
+            out.println("--replot: reading the runs of " + o.out().resolve("runs"));
+        } else if (o.jobs() == 1) {
             for (Task t : tasks) {
                 progress.accept(describe(t, runAndStore(o, t)));
             }
@@ -313,24 +274,24 @@ public final class MismatchSweep {
         }
         List<Run> runs = new ArrayList<>();
         for (Task t : tasks) {
-            runs.add(readRun(o.out.resolve("runs").resolve(t.file() + ".run")));
+            runs.add(readRun(o.out().resolve("runs").resolve(t.file() + ".run")));
         }
         return runs;
     }
 
     private static void runWorkers(Options o, List<Task> tasks, java.util.function.Consumer<String> progress,
-                                   PrintStream out) throws IOException, InterruptedException {
+                                   PrintWriter out) throws IOException, InterruptedException {
         // longest-processing-time-first: each task (long ones first) to the worker with the fewest steps so far
         List<List<Task>> parts = new ArrayList<>();
-        long[] load = new long[o.jobs];
-        for (int j = 0; j < o.jobs; j++) {
+        long[] load = new long[o.jobs()];
+        for (int j = 0; j < o.jobs(); j++) {
             parts.add(new ArrayList<>());
         }
         List<Task> bySize = new ArrayList<>(tasks);
         bySize.sort(Comparator.comparingInt(Task::steps).reversed());
         for (Task t : bySize) {
             int j = 0;
-            for (int i = 1; i < o.jobs; i++) {
+            for (int i = 1; i < o.jobs(); i++) {
                 if (load[i] < load[j]) {
                     j = i;
                 }
@@ -344,11 +305,11 @@ public final class MismatchSweep {
         Thread stopWorkers = new Thread(() -> processes.forEach(Process::destroy)); // on Ctrl-C or kill
         Runtime.getRuntime().addShutdownHook(stopWorkers);
         try {
-            for (int j = 0; j < o.jobs; j++) {
+            for (int j = 0; j < o.jobs(); j++) {
                 if (parts.get(j).isEmpty()) {
                     continue;
                 }
-                Path list = o.out.resolve("runs").resolve("worker-" + (j + 1) + ".tasks");
+                Path list = o.out().resolve("runs").resolve("worker-" + (j + 1) + ".tasks");
                 try (Writer w = Files.newBufferedWriter(list, StandardCharsets.UTF_8)) {
                     for (Task t : parts.get(j)) {
                         w.write(t.line() + "\n");
@@ -356,13 +317,13 @@ public final class MismatchSweep {
                 }
                 List<String> cmd = new ArrayList<>(List.of(java, "-cp", System.getProperty("java.class.path"),
                         "-XX:+UseSerialGC", "-Djava.awt.headless=true", "-Dai.djl.offline=true",
-                        "-D" + DecoupledDemo.THREADS_PROPERTY + "=" + System.getProperty(DecoupledDemo.THREADS_PROPERTY),
+                        "-D" + Training.THREADS_PROPERTY + "=" + System.getProperty(Training.THREADS_PROPERTY),
                         "io.github.jackpot4j.examples.JackpotCommand", "sweep", "--worker", list.toString(),
-                        "--out", o.out.toString()));
-                if (o.quick) {
+                        "--out", o.out().toString()));
+                if (o.quick()) {
                     cmd.add("--quick");
                 }
-                if (o.frozenActor) {
+                if (o.frozenActor()) {
                     cmd.add("--frozen-actor");
                 }
                 Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
@@ -413,22 +374,17 @@ public final class MismatchSweep {
     static final String DONE = "DONE ";
 
     /** Worker mode: runs the tasks of the file one after another; the parent reads the .run files. */
-    static int worker(Options o, PrintStream out, PrintStream err) {
+    static int worker(Options o, PrintWriter out) throws IOException {
         // a worker outlives nothing: when the sweep's JVM ends (killed or not), so does the worker
         ProcessHandle.current().parent().ifPresent(p -> p.onExit().thenRun(() -> Runtime.getRuntime().halt(3)));
-        try {
-            for (String line : Files.readAllLines(o.worker, StandardCharsets.UTF_8)) {
-                if (!line.isBlank()) {
-                    Task t = Task.parse(line);
-                    out.println(DONE + describe(t, runAndStore(o, t)));
-                    out.flush();
-                }
+        for (String line : Files.readAllLines(o.worker(), StandardCharsets.UTF_8)) {
+            if (!line.isBlank()) {
+                Task t = Task.parse(line);
+                out.println(DONE + describe(t, runAndStore(o, t)));
+                out.flush();
             }
-            return 0;
-        } catch (IOException | RuntimeException e) {
-            err.println("jackpot sweep worker: " + e);
-            return 1;
         }
+        return 0;
     }
 
     private static String describe(Task t, Run r) {
@@ -439,7 +395,7 @@ public final class MismatchSweep {
 
     private static Run runAndStore(Options o, Task t) throws IOException {
         Run r = runTask(o, t);
-        Path file = o.out.resolve("runs").resolve(t.file() + ".run");
+        Path file = o.out().resolve("runs").resolve(t.file() + ".run");
         Files.writeString(file, String.join(",", r.horizon(), Integer.toString(r.level()), Double.toString(r.temperature()),
                 r.method(), Long.toString(r.seed()), Integer.toString(r.steps()), Double.toString(r.finalReward()),
                 Double.toString(r.minLastThird()), Double.toString(r.peak()), Double.toString(r.meanKlActorPolicy()),
@@ -461,10 +417,9 @@ public final class MismatchSweep {
 
     private static Run runTask(Options o, Task t) throws IOException {
         long start = System.nanoTime();
-        List<DecoupledDemo.Record> records = DecoupledDemo.runOne(demoOptions(o, t.temperature(), t.steps()), t.method(),
-                t.seed());
+        List<StepRecord> records = Training.run(training(o, t.temperature()), t.steps(), t.method(), t.seed());
         double seconds = (System.nanoTime() - start) / 1e9;
-        DecoupledDemo.writeCsv(o.out.resolve("runs").resolve(t.file()), records);
+        StepRecord.writeCsv(o.out().resolve("runs").resolve(t.file()), records);
         double[] smooth = smoothed(records);
         double minLast = Double.POSITIVE_INFINITY;
         for (int i = records.size() - Math.max(1, records.size() / 3); i < records.size(); i++) {
@@ -472,19 +427,19 @@ public final class MismatchSweep {
         }
         double peak = Arrays.stream(smooth).max().orElse(Double.NaN);
         boolean ceiling = t.method().equals(CEILING);
-        double klAp = ceiling ? Double.NaN : records.stream().mapToDouble(DecoupledDemo.Record::klActorPolicy).average()
+        double klAp = ceiling ? Double.NaN : records.stream().mapToDouble(StepRecord::klActorPolicy).average()
                 .orElse(Double.NaN);
-        double klPa = ceiling ? Double.NaN : records.stream().mapToDouble(DecoupledDemo.Record::klPolicyActor).average()
+        double klPa = ceiling ? Double.NaN : records.stream().mapToDouble(StepRecord::klPolicyActor).average()
                 .orElse(Double.NaN);
         double finalKl = ceiling ? Double.NaN : records.get(records.size() - 1).klActorPolicy();
         return new Run(t.horizon(), t.level(), t.temperature(), t.method(), t.seed(), t.steps(),
-                DecoupledDemo.finalReward(records), minLast, peak, klAp, finalKl, klPa,
-                records.stream().mapToDouble(DecoupledDemo.Record::acceptance).average().orElse(1),
-                records.stream().mapToDouble(DecoupledDemo.Record::weightMax).max().orElse(1), seconds);
+                StepRecord.finalReward(records), minLast, peak, klAp, finalKl, klPa,
+                records.stream().mapToDouble(StepRecord::acceptance).average().orElse(1),
+                records.stream().mapToDouble(StepRecord::weightMax).max().orElse(1), seconds);
     }
 
     /** The policy's reward per step, averaged over a trailing window of {@link #SMOOTH} steps. */
-    static double[] smoothed(List<DecoupledDemo.Record> records) {
+    static double[] smoothed(List<StepRecord> records) {
         double[] s = new double[records.size()];
         double sum = 0;
         for (int i = 0; i < s.length; i++) {
@@ -613,15 +568,15 @@ public final class MismatchSweep {
     /** The markdown report: measured gaps and rewards, paired differences, the longer horizon. */
     static String tables(Options o, List<Run> runs, double wallSeconds) {
         StringBuilder sb = new StringBuilder();
-        int n = o.temperatures.length;
+        int n = o.temperatures().length;
         sb.append(String.format(Locale.ROOT, "# jackpot sweep%n%n%d levels of the actor's sampling temperature T, seeds 1-%d"
                 + " per method and level (paired), %d steps; actor %s; final reward = the policy's own mean reward over"
                 + " the last 20%% of steps; [lo, hi] = 95%% t-interval over seeds; KL(a‖p) = KL(actor_T ‖ policy) per"
                 + " token on the batch, mean over the run's steps. Wall time of the runs %s s with %d parallel jobs.%n%n",
-                n, o.seeds,
-                o.steps, o.frozenActor ? "frozen for every method" : "trained jointly (actor PPO + λ_distill·KL) by every"
+                n, o.seeds(),
+                o.steps(), o.frozenActor() ? "frozen for every method" : "trained jointly (actor PPO + λ_distill·KL) by every"
                         + " actor-rollout method", Double.isNaN(wallSeconds) ? "unknown"
-                        : String.format(Locale.ROOT, "%.0f", wallSeconds), o.jobs));
+                        : String.format(Locale.ROOT, "%.0f", wallSeconds), o.jobs()));
 
         Interval ceiling = interval(values(select(runs, MAIN, -1, CEILING), Run::finalReward));
         sb.append(String.format(Locale.ROOT, "On-policy ceiling (the policy samples its own rollouts; the same at every"
@@ -631,7 +586,7 @@ public final class MismatchSweep {
                 + " jackpot acceptance |\n");
         sb.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (int level = 0; level < n; level++) {
-            sb.append(String.format(Locale.ROOT, "| %d | %s |", level + 1, trim(o.temperatures[level])));
+            sb.append(String.format(Locale.ROOT, "| %d | %s |", level + 1, trim(o.temperatures()[level])));
             for (String m : METHODS) {
                 sb.append(' ').append(interval(values(select(runs, MAIN, level, m), Run::meanKlActorPolicy))
                         .text("%.2f")).append(" |");
@@ -658,26 +613,26 @@ public final class MismatchSweep {
             Interval jo = interval(paired(jp, off, Run::finalReward));
             Interval to = interval(paired(tis, off, Run::finalReward));
             sb.append(String.format(Locale.ROOT, "| %d | %s | %.2f | %s | %s | %s | %s | %s |%n", level + 1,
-                    trim(o.temperatures[level]), interval(values(all, Run::meanKlActorPolicy)).mean(), jt.text("%+.3f"),
+                    trim(o.temperatures()[level]), interval(values(all, Run::meanKlActorPolicy)).mean(), jt.text("%+.3f"),
                     verdict(jt, "jackpot", "tis"), jo.text("%+.3f"), verdict(jo, "jackpot", "off-policy"),
                     to.text("%+.3f")));
         }
 
-        if (o.longLevels > 0) {
-            int longSteps = o.steps * o.longFactor;
+        if (o.longLevels() > 0) {
+            int longSteps = o.steps() * o.longFactor();
             Interval longCeiling = interval(values(select(runs, LONG, -1, CEILING), Run::finalReward));
             sb.append(String.format(Locale.ROOT, "%n## Longer horizon: %d steps (%d×) at the %d largest gaps%n%n"
                     + "Does a method collapse late? final = mean reward of the last 20%%; min last third = the lowest"
                     + " %d-step trailing mean in the last third of the run; drop = peak − final of that smoothed curve."
-                    + " On-policy ceiling at %d steps: %s.%n%n", longSteps, o.longFactor, o.longLevels, SMOOTH, longSteps,
+                    + " On-policy ceiling at %d steps: %s.%n%n", longSteps, o.longFactor(), o.longLevels(), SMOOTH, longSteps,
                     longCeiling.text("%.3f")));
             sb.append("| T | method | mean KL(a‖p) | final | min last third | drop (peak − final) | main-horizon final |\n");
             sb.append("|---:|---|---:|---:|---:|---:|---:|\n");
-            for (int level = n - o.longLevels; level < n; level++) {
+            for (int level = n - o.longLevels(); level < n; level++) {
                 for (String m : METHODS) {
                     List<Run> l = select(runs, LONG, level, m);
                     sb.append(String.format(Locale.ROOT, "| %s | %s | %.2f | %s | %s | %s | %.3f |%n",
-                            trim(o.temperatures[level]), m, interval(values(l, Run::meanKlActorPolicy)).mean(),
+                            trim(o.temperatures()[level]), m, interval(values(l, Run::meanKlActorPolicy)).mean(),
                             interval(values(l, Run::finalReward)).text("%.3f"),
                             interval(values(l, Run::minLastThird)).text("%.3f"),
                             interval(values(l, r -> r.peak() - r.finalReward())).text("%.3f"),
@@ -686,14 +641,14 @@ public final class MismatchSweep {
             }
             sb.append("\n| T | jackpot − tis, final | | jackpot − tis, min last third | | jackpot − off-policy, final |\n");
             sb.append("|---:|---:|---|---:|---|---:|\n");
-            for (int level = n - o.longLevels; level < n; level++) {
+            for (int level = n - o.longLevels(); level < n; level++) {
                 List<Run> tis = select(runs, LONG, level, "tis");
                 List<Run> jp = select(runs, LONG, level, "jackpot");
                 List<Run> off = select(runs, LONG, level, "off-policy");
                 Interval f = interval(paired(jp, tis, Run::finalReward));
                 Interval mn = interval(paired(jp, tis, Run::minLastThird));
                 Interval fo = interval(paired(jp, off, Run::finalReward));
-                sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", trim(o.temperatures[level]),
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %s | %s | %s |%n", trim(o.temperatures()[level]),
                         f.text("%+.3f"), verdict(f, "jackpot", "tis"), mn.text("%+.3f"), verdict(mn, "jackpot", "tis"),
                         fo.text("%+.3f")));
             }
@@ -706,7 +661,7 @@ public final class MismatchSweep {
     static void writeChart(Options o, List<Run> runs) throws IOException {
         System.setProperty("java.awt.headless", "true");
         XYChart chart = new XYChartBuilder().width(900).height(560)
-                .title("Final reward vs measured actor-policy gap (" + o.seeds + " seeds, " + o.steps + " steps, 95% CI)")
+                .title("Final reward vs measured actor-policy gap (" + o.seeds() + " seeds, " + o.steps() + " steps, 95% CI)")
                 .xAxisTitle("measured gap: mean KL(actor_T || policy) over the run, nats/token")
                 .yAxisTitle("final reward of the policy").build();
         chart.getStyler().setLegendPosition(Styler.LegendPosition.OutsideS);
@@ -714,7 +669,7 @@ public final class MismatchSweep {
         chart.getStyler().setErrorBarsColorSeriesColor(true);
         double minX = Double.POSITIVE_INFINITY;
         double maxX = Double.NEGATIVE_INFINITY;
-        int n = o.temperatures.length;
+        int n = o.temperatures().length;
         for (String m : METHODS) {
             double[] x = new double[n];
             double[] y = new double[n];
@@ -759,6 +714,6 @@ public final class MismatchSweep {
             b.setLineStyle(SeriesLines.DASH_DASH);
             b.setLineColor(java.awt.Color.GRAY);
         }
-        BitmapEncoder.saveBitmap(chart, o.out.resolve("sweep-reward").toString(), BitmapEncoder.BitmapFormat.PNG);
+        BitmapEncoder.saveBitmap(chart, o.out().resolve("sweep-reward").toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 }

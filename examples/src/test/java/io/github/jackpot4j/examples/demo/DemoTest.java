@@ -49,8 +49,8 @@ class DemoTest {
             try (NDManager m = policy.manager().newSubManager()) {
                 RolloutBatch rollout = DemoStep.rollout(m, b, k, 0);
                 NDArray logits = policy.logits(m, prompts, responses, false);
-                JackpotConfig jackpot = DecoupledDemo.config("jackpot", k, 1);
-                JackpotConfig ppo = DecoupledDemo.config("on-policy", k, 1);
+                JackpotConfig jackpot = Presets.config("jackpot", k, 1, 1.0);
+                JackpotConfig ppo = Presets.config("on-policy", k, 1, 1.0);
                 var j = JackpotDjl.policyLoss(jackpot, logits, rollout);
                 var p = JackpotDjl.policyLoss(ppo, logits, rollout);
                 assertEquals(1.0, j.metrics().get("jackpot/acceptance_rate"), 0.0);
@@ -85,7 +85,7 @@ class DemoTest {
                 try (var gc = policy.newGradientCollector()) {
                     gc.zeroGradients(); // PyTorch accumulates .grad; only the optimizer's step clears it
                     NDArray logits = policy.logits(m, prompts, responses, true);
-                    gc.backward(JackpotDjl.policyLoss(DecoupledDemo.config("jackpot", k, 1), logits, rollout).loss());
+                    gc.backward(JackpotDjl.policyLoss(Presets.config("jackpot", k, 1, 1.0), logits, rollout).loss());
                 }
                 viaJackpot = policy.gradients();
                 try (var gc = policy.newGradientCollector()) {
@@ -166,7 +166,7 @@ class DemoTest {
                     "--out", dir.toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
                     new PrintStream(err, true, StandardCharsets.UTF_8));
             assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
-            List<String> methods = scenario.equals("mismatch") ? DecoupledDemo.MISMATCH_METHODS : DecoupledDemo.STALE_METHODS;
+            List<String> methods = scenario.equals("mismatch") ? Presets.MISMATCH_METHODS : Presets.STALE_METHODS;
             for (String method : methods) {
                 Path csv = dir.resolve(scenario + "-" + method + "-seed7.csv");
                 List<String> lines = Files.readAllLines(csv);
