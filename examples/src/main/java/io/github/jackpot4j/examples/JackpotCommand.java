@@ -3,7 +3,7 @@ package io.github.jackpot4j.examples;
 import io.github.jackpot4j.examples.cli.BudgetCommand;
 import io.github.jackpot4j.examples.cli.CalibrateCommand;
 import io.github.jackpot4j.examples.cli.Failures;
-import io.github.jackpot4j.examples.cli.HelpOption;
+import io.github.jackpot4j.examples.cli.Subcommand;
 import io.github.jackpot4j.examples.cli.WeightsCommand;
 import io.github.jackpot4j.examples.demo.DecoupledDemo;
 import io.github.jackpot4j.examples.demo.MismatchSweep;
@@ -12,16 +12,12 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.util.List;
-import java.util.concurrent.Callable;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ExecutionException;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ParseResult;
-import picocli.CommandLine.Spec;
 
 /**
  * The {@code jackpot} command ({@code java -jar examples/target/jackpot.jar <command>}): picocli
@@ -33,20 +29,14 @@ import picocli.CommandLine.Spec;
         subcommands = {Quickstart.class, DecoupledDemo.class, MismatchSweep.class, WeightsCommand.class,
             BudgetCommand.class, CalibrateCommand.class, CommandLine.HelpCommand.class},
         footer = "Run 'jackpot COMMAND --help' for a command's options.")
-public final class JackpotCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    HelpOption help;
-
+public final class JackpotCommand extends Subcommand {
     private JackpotCommand() {
     }
 
     /** No command: the quickstart. */
     @Override
     public Integer call() {
-        return Quickstart.run(spec.commandLine().getOut());
+        return Quickstart.run(out());
     }
 
     /** Entry point; exits non-zero with a one-line error on bad arguments. */
@@ -75,15 +65,13 @@ public final class JackpotCommand implements Callable<Integer> {
             } catch (ParameterException e) {
                 return Failures.usage(e);
             } catch (ExecutionException e) {
-                return Failures.run(e.getCause(), e.getCommandLine(), parsed);
-            } catch (OutOfMemoryError e) {
-                List<CommandLine> commands = parsed.asCommandLineList();
-                return Failures.run(e, commands.get(commands.size() - 1), parsed);
+                return Failures.run(e.getCause(), e.getCommandLine());
+            } catch (OutOfMemoryError e) { // not wrapped by picocli: name the command that ran out
+                List<CommandLine> commands = parsed == null ? List.of(commandLine) : parsed.asCommandLineList();
+                return Failures.run(e, commands.get(commands.size() - 1));
             }
         } catch (RuntimeException | OutOfMemoryError | StackOverflowError | LinkageError e) {
-            String m = e.getMessage() == null ? "" : ": " + e.getMessage().replaceAll("[\\r\\n]+", " ").trim();
-            err.println("jackpot: error: " + (e instanceof OutOfMemoryError ? "out of memory" + m
-                    + " (raise the Java heap with java -Xmx...)" : "internal error: " + e.getClass().getName() + m));
+            err.println("jackpot: error: " + Failures.describe(e));
             return 1;
         } finally {
             outWriter.flush();

@@ -5,17 +5,13 @@ import io.github.jackpot4j.core.JackpotBatch;
 import io.github.jackpot4j.core.JackpotConfig;
 import io.github.jackpot4j.core.JackpotResult;
 
-import io.github.jackpot4j.examples.cli.HelpOption;
+import io.github.jackpot4j.examples.cli.Subcommand;
 
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /**
  * A built-in batch where a rollout model and a policy disagree, scored with the default
@@ -24,16 +20,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "quickstart", header = "compute the Jackpot loss of a small built-in batch and print it (the default command)",
         description = {"Scores a built-in batch (B=4 sequences, T=6 tokens, V=50, k=5) with the"
     + " default configuration and prints the loss, the per-token weights and the metrics."})
-final class Quickstart implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    HelpOption help;
-
+final class Quickstart extends Subcommand {
     @Override
     public Integer call() {
-        return run(spec.commandLine().getOut());
+        return run(out());
     }
 
     static int run(PrintWriter out) {

@@ -6,14 +6,11 @@ import io.github.jackpot4j.core.JackpotConfig;
 
 import java.io.IOException;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /** {@code jackpot budget}: the λ at which a batch's mean acceptance equals a target (MATH.md §9). */
 @Command(name = "budget", header = "print the lambda that gives a target mean acceptance on a batch (.npz)",
@@ -23,7 +20,7 @@ import picocli.CommandLine.Spec;
             + " old_log_probs as the target. The expected acceptance draws nothing, so --step and --sequence-offset"
             + " are optional here; they are accepted (and --step is checked against the file's `step` array) so"
             + " that the same arguments work for `jackpot weights`."})
-public final class BudgetCommand implements Callable<Integer> {
+public final class BudgetCommand extends Subcommand {
     /** An acceptance rate: a number in (0, 1]. */
     static final class Acceptance implements ITypeConverter<Double> {
         @Override
@@ -31,12 +28,6 @@ public final class BudgetCommand implements Callable<Integer> {
             return Values.number(value, "in (0, 1]", d -> d > 0 && d <= 1);
         }
     }
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    HelpOption help;
 
     @Mixin
     BatchOptions batch;
@@ -53,7 +44,7 @@ public final class BudgetCommand implements Callable<Integer> {
         JackpotConfig config = BatchOptions.configuration(settings, arrays);
         JackpotBatch jackpotBatch = NpzBatch.toBatch(arrays, false, batch.step, false, batch.sequenceOffset);
         try {
-            spec.commandLine().getOut().println(Jackpot.solveLambda(config, jackpotBatch));
+            out().println(Jackpot.solveLambda(config, jackpotBatch));
         } catch (IllegalArgumentException e) {
             throw new IOException(batch.in + ": " + e.getMessage(), e);
         }

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
-import java.util.concurrent.Callable;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -21,10 +20,7 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code jackpot calibrate}: the paper's numerical simulation of OBRS (its Figure 2, Section 3.2).
@@ -41,7 +37,7 @@ import picocli.CommandLine.Spec;
             + " {0.25, 0.5, 1, 2}. Prints a table, writes DIR/calibration.csv and DIR/calibration-acceptance.png,"
             + " DIR/calibration-kl.png (docs/calibration.md)."},
         footer = "The three files are written all-or-nothing: on any error none of them is left behind.")
-public final class CalibrateCommand implements Callable<Integer> {
+public final class CalibrateCommand extends Subcommand {
     /**
      * The largest --vocab: 2^20 tokens, above every current LLM vocabulary (256k at most), for about
      * 50 MB of working arrays and a few minutes of simulation; larger would only exhaust memory or time.
@@ -64,12 +60,6 @@ public final class CalibrateCommand implements Callable<Integer> {
                double klPqTilde, double klQTildeP) {
     }
 
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    HelpOption help;
-
     @Option(names = "--vocab", paramLabel = "N", converter = Vocab.class, defaultValue = "32000",
             description = "vocabulary size, 2 .. " + MAX_VOCAB + " (default ${DEFAULT-VALUE})")
     int vocab;
@@ -83,7 +73,7 @@ public final class CalibrateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter out = out();
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new IOException("--out " + dir + " exists and is not a folder");
         }

@@ -40,7 +40,7 @@ public final class Failures {
     }
 
     /** A failure of the run as one line; returns exit status 1. */
-    public static int run(Throwable e, CommandLine command, CommandLine.ParseResult parsed) {
+    public static int run(Throwable e, CommandLine command) {
         command.getErr().println(command.getCommandSpec().qualifiedName() + ": error: " + describe(e));
         return 1;
     }
@@ -59,7 +59,7 @@ public final class Failures {
             return "internal error: " + e.getClass().getName();
         }
         boolean expected = e instanceof IOException || e instanceof IllegalArgumentException;
-        return expected ? oneLine(m) : "internal error: " + e.getClass().getSimpleName() + ": " + oneLine(m);
+        return expected ? oneLine(m) : "internal error: " + e.getClass().getName() + ": " + oneLine(m);
     }
 
     static String oneLine(String s) {

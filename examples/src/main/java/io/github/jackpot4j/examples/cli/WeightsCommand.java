@@ -11,13 +11,10 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code jackpot weights}: scores a batch dumped from Python with the core and writes the per-token
@@ -30,13 +27,7 @@ import picocli.CommandLine.Spec;
             + " rollout_topk_ids, ..., optional uniforms, optional scalar step) and writes weights, accept_mask,"
             + " z_approx, z, per_token_loss, grad_log_probs ([B,T] float32) and loss (scalar)."},
         footer = "Outputs are written all-or-nothing: on any error no output file is left behind.")
-public final class WeightsCommand implements Callable<Integer> {
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    HelpOption help;
-
+public final class WeightsCommand extends Subcommand {
     @Mixin
     BatchOptions batch;
 
@@ -83,7 +74,7 @@ public final class WeightsCommand implements Callable<Integer> {
             }
             outputs.commit();
         }
-        spec.commandLine().getOut().printf("loss = %.6f, acceptance = %.4f, kappa = %.4f -> %s%n", r.loss(),
+        out().printf("loss = %.6f, acceptance = %.4f, kappa = %.4f -> %s%n", r.loss(),
                 r.metrics().get("jackpot/acceptance_rate"), r.kappa(), outFile);
         return 0;
     }

@@ -1,6 +1,6 @@
 package io.github.jackpot4j.examples.demo;
 
-import io.github.jackpot4j.examples.cli.HelpOption;
+import io.github.jackpot4j.examples.cli.Subcommand;
 import io.github.jackpot4j.examples.cli.Values;
 
 import java.io.IOException;
@@ -11,14 +11,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import java.util.stream.LongStream;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 
 /**
  * {@code jackpot demo}: trains a policy on rollouts of a different, smaller model (or on stale
@@ -33,19 +30,13 @@ import picocli.CommandLine.Spec;
             + " rollouts reused over S small steps; methods ppo, no-clip, jackpot, jackpot-no-clip. Writes a CSV per"
             + " run and PNG charts to --out."},
         footer = "PyTorch runs on 1 intra-op thread unless -Dai.djl.pytorch.num_threads=N is given (reproducible CSVs).")
-public final class DecoupledDemo implements Callable<Integer> {
+public final class DecoupledDemo extends Subcommand {
     /** The demo's defaults of the options it shares with the sweep. */
     static final class Defaults extends RunOptions.Defaults {
         Defaults() {
             super(300, 3, "demo-out");
         }
     }
-
-    @Spec
-    CommandSpec spec;
-
-    @Mixin
-    HelpOption help;
 
     @Mixin
     RunOptions run;
@@ -72,7 +63,7 @@ public final class DecoupledDemo implements Callable<Integer> {
         }
         for (String m : methods) {
             if (!allowed.contains(m)) {
-                throw training.usage("method '" + m + "' is not one of " + allowed + " (scenario " + training.scenario + ")");
+                throw usage("method '" + m + "' is not one of " + allowed + " (scenario " + training.scenario + ")");
             }
         }
         long[] seeds = seed != null ? new long[] {seed} : LongStream.rangeClosed(1, run.seeds).toArray();
@@ -90,7 +81,7 @@ public final class DecoupledDemo implements Callable<Integer> {
                 }
             }
             DemoReport.writeCharts(training.scenario, run.out, runs);
-            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter out = out();
             DemoReport.printTable(training.scenario, run.steps, seeds, markdown, runs, out);
             out.printf(Locale.ROOT, "wrote CSVs and charts to %s in %.1f s%n", run.out, (System.nanoTime() - start) / 1e9);
             return 0;

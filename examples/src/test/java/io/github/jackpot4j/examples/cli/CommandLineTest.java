@@ -295,6 +295,8 @@ class CommandLineTest {
         for (String command : new String[] {"quickstart", "demo", "sweep", "weights", "budget", "calibrate"}) {
             assertTrue(all.out.contains("\n  " + command + " "), all.out);
         }
+        assertTrue(Files.readString(Path.of("../docs/cli.md")).contains("$ java -jar examples/target/jackpot.jar --help\n"
+                + all.out), "docs/cli.md shows the current 'jackpot --help':\n" + all.out);
     }
 
     @Test
