@@ -4,7 +4,6 @@ import io.github.jackpot4j.core.Jackpot;
 import io.github.jackpot4j.core.JackpotBatch;
 import io.github.jackpot4j.core.JackpotConfig;
 import io.github.jackpot4j.core.JackpotResult;
-
 import io.github.jackpot4j.examples.cli.Subcommand;
 
 import java.io.PrintWriter;
@@ -18,8 +17,8 @@ import picocli.CommandLine.Command;
  * configuration: the smallest complete use of the core API.
  */
 @Command(name = "quickstart", header = "compute the Jackpot loss of a small built-in batch and print it (the default command)",
-        description = {"Scores a built-in batch (B=4 sequences, T=6 tokens, V=50, k=5) with the"
-    + " default configuration and prints the loss, the per-token weights and the metrics."})
+        description = "Scores a built-in batch (B=4 sequences, T=6 tokens, V=50, k=5) with the default configuration"
+            + " and prints the loss, the per-token weights and the metrics.")
 final class Quickstart extends Subcommand {
     @Override
     public Integer call() {

@@ -223,7 +223,7 @@ final class SweepRuns {
                 records.stream().mapToDouble(StepRecord::weightMax).max().orElse(1), seconds);
     }
 
-    /** The policy's reward per step, averaged over a trailing window of {@link #SMOOTH} steps. */
+    /** The policy's reward per step, averaged over a trailing window of {@link MismatchSweep#SMOOTH} steps. */
     static double[] smoothed(List<StepRecord> records) {
         double[] s = new double[records.size()];
         double sum = 0;

@@ -26,9 +26,6 @@ final class Training {
     static final double CONTROLLER_MAX = 10.0;
     static final String THREADS_PROPERTY = "ai.djl.pytorch.num_threads";
 
-    /** Held while a run seeds the engine and initializes its models: the engine's random state is global. */
-    private static final Object INIT_LOCK = new Object();
-
     private Training() {
     }
 
@@ -42,20 +39,12 @@ final class Training {
         }
     }
 
-    /** One run of {@code steps} steps (stale: rollout batches); safe to call from several threads at once. */
+    /**
+     * One run of {@code steps} steps (stale: rollout batches). One run per JVM at a time: the engine's random
+     * state, which seeds the models, is global (the sweep runs in parallel in worker JVMs).
+     */
     static List<StepRecord> run(TrainingOptions o, int steps, String method, long seed) {
-        TinyLm policyModel;
-        TinyLm actorModel;
-        synchronized (INIT_LOCK) { // seed and initialize together, so a parallel run cannot draw in between
-            TinyLm.seed(seed);
-            policyModel = new TinyLm("policy", o.policyHidden, 2, o.lr);
-            try {
-                actorModel = new TinyLm("actor", o.actorHidden, 1, o.lr);
-            } catch (RuntimeException e) {
-                policyModel.close();
-                throw e;
-            }
-        }
+        TinyLm.seed(seed);
         SplittableRandom rng = new SplittableRandom(seed * 1_000_003L);
         int batchSize = o.prompts * o.group;
         boolean stale = o.stale();
@@ -69,7 +58,8 @@ final class Training {
                 ? new DistillationController(CONTROLLER_TARGET_KL, o.lambdaDistill, CONTROLLER_MIN, CONTROLLER_MAX, 0.3, 0.5)
                 : null;
         DistillationController.State control = controller != null ? controller.initial() : null;
-        try (TinyLm policy = policyModel; TinyLm actor = actorModel) {
+        try (TinyLm policy = new TinyLm("policy", o.policyHidden, 2, o.lr);
+             TinyLm actor = new TinyLm("actor", o.actorHidden, 1, o.lr)) {
             // warm-up: both models learn a little of the task, the actor more than the policy, so the
             // actor's rollouts are useful but distributed differently (the paper's cheap rollout model)
             for (int i = 0; i < o.warmupActor; i++) {

@@ -45,7 +45,7 @@ class DemoTest {
             int[][] prompts = ReverseTask.prompts(8, rng);
             int[][] responses = policy.generate(prompts, rng);
             int k = ReverseTask.VOCAB;
-            DemoStep.Batch b = DemoStep.batch(prompts, responses, 4, policy, policy, k);
+            DemoStep.Batch b = DemoStep.batch(prompts, responses, 4, policy, policy, k, 1.0);
             try (NDManager m = policy.manager().newSubManager()) {
                 RolloutBatch rollout = DemoStep.rollout(m, b, k, 0);
                 NDArray logits = policy.logits(m, prompts, responses, false);
@@ -77,7 +77,7 @@ class DemoTest {
             int[][] prompts = ReverseTask.prompts(8, rng);
             int[][] responses = policy.generate(prompts, rng);
             int k = ReverseTask.VOCAB;
-            DemoStep.Batch b = DemoStep.batch(prompts, responses, 4, policy, policy, k);
+            DemoStep.Batch b = DemoStep.batch(prompts, responses, 4, policy, policy, k, 1.0);
             float[] viaJackpot;
             float[] viaHand;
             try (NDManager m = policy.manager().newSubManager()) {
@@ -124,7 +124,7 @@ class DemoTest {
             int[][] prompts = ReverseTask.prompts(4, rng);
             int[][] responses = actor.generate(prompts, rng, 2.0);
             int k = 3;
-            DemoStep.Batch plain = DemoStep.batch(prompts, responses, 2, actor, policy, k);
+            DemoStep.Batch plain = DemoStep.batch(prompts, responses, 2, actor, policy, k, 1.0);
             DemoStep.Batch hot = DemoStep.batch(prompts, responses, 2, actor, policy, k, 2.0);
             assertEquals(null, plain.actorOldLogProbs);
             try (NDManager m = actor.manager().newSubManager()) {
