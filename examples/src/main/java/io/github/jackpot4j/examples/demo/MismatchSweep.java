@@ -56,7 +56,7 @@ public final class MismatchSweep extends Subcommand {
     @Mixin
     RunOptions run;
 
-    @Option(names = "--temperatures", paramLabel = "T1,T2", split = ",", converter = Values.PositiveNumber.class,
+    @Option(names = "--temperatures", paramLabel = "T", split = ",", converter = Values.PositiveNumber.class,
             order = 4, description = "the levels, increasing (default 1,1.5,2,3,5)")
     double[] temperatures = {1, 1.5, 2, 3, 5};
 
