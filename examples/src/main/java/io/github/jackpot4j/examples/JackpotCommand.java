@@ -1,15 +1,42 @@
 package io.github.jackpot4j.examples;
 
+import io.github.jackpot4j.examples.cli.BudgetCommand;
+import io.github.jackpot4j.examples.cli.CalibrateCommand;
+import io.github.jackpot4j.examples.cli.Failures;
+import io.github.jackpot4j.examples.cli.Subcommand;
+import io.github.jackpot4j.examples.cli.WeightsCommand;
+import io.github.jackpot4j.examples.demo.DecoupledDemo;
+import io.github.jackpot4j.examples.demo.MismatchSweep;
+
 import java.io.PrintStream;
-import java.util.Arrays;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.util.List;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ExecutionException;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
 
 /**
- * The {@code jackpot} command ({@code java -jar examples/target/jackpot.jar <command>}).
- * Commands: {@code quickstart} (the default) computes the Jackpot loss of a small built-in batch and
- * prints the loss, the per-token weights and the metrics.
+ * The {@code jackpot} command ({@code java -jar examples/target/jackpot.jar <command>}): picocli
+ * subcommands, {@code quickstart} when none is given. Exit status 0, 2 for a bad command line, 1 for
+ * a failed run, each failure one line on stderr ({@link Failures}).
  */
-public final class JackpotCommand {
+@Command(name = "jackpot", sortOptions = false,
+        description = "Jackpot (OBRS) loss weights for decoupled RL training, from the command line (docs/cli.md).",
+        subcommands = {Quickstart.class, DecoupledDemo.class, MismatchSweep.class, WeightsCommand.class,
+            BudgetCommand.class, CalibrateCommand.class, CommandLine.HelpCommand.class},
+        footer = "Run 'jackpot COMMAND --help' for a command's options.")
+public final class JackpotCommand extends Subcommand {
     private JackpotCommand() {
+    }
+
+    /** No command: the quickstart. */
+    @Override
+    public Integer call() {
+        return Quickstart.run(out());
     }
 
     /** Entry point; exits non-zero with a one-line error on bad arguments. */
@@ -27,48 +54,47 @@ public final class JackpotCommand {
      * that fails. Whatever a command throws is printed as one line, never as a stack trace.
      */
     public static int run(String[] args, PrintStream out, PrintStream err) {
+        PrintWriter outWriter = writer(out);
         try {
-            return dispatch(args, out, err);
+            CommandLine commandLine = new CommandLine(new JackpotCommand()).setOut(outWriter).setErr(writer(err))
+                    .setUsageHelpWidth(100);
+            ParseResult parsed = null;
+            try {
+                parsed = commandLine.parseArgs(args);
+                return new CommandLine.RunLast().execute(parsed); // --help, or the last command given
+            } catch (ParameterException e) {
+                return Failures.usage(e);
+            } catch (ExecutionException e) {
+                return Failures.run(e.getCause(), e.getCommandLine());
+            } catch (OutOfMemoryError e) { // not wrapped by picocli: name the command that ran out
+                List<CommandLine> commands = parsed == null ? List.of(commandLine) : parsed.asCommandLineList();
+                return Failures.run(e, commands.get(commands.size() - 1));
+            }
         } catch (RuntimeException | OutOfMemoryError | StackOverflowError | LinkageError e) {
-            String m = e.getMessage() == null ? "" : ": " + e.getMessage().replaceAll("[\\r\\n]+", " ").trim();
-            err.println("jackpot: error: " + (e instanceof OutOfMemoryError ? "out of memory" + m
-                    + " (raise the Java heap with java -Xmx...)" : "internal error: " + e.getClass().getName() + m));
+            err.println("jackpot: error: " + Failures.describe(e));
             return 1;
+        } finally {
+            outWriter.flush();
         }
     }
 
-    private static int dispatch(String[] args, PrintStream out, PrintStream err) {
-        String command = args.length == 0 ? "quickstart" : args[0];
-        String[] rest = args.length == 0 ? new String[0] : Arrays.copyOfRange(args, 1, args.length);
-        switch (command) {
-            case "quickstart":
-                return Quickstart.run(rest, out, err);
-            case "demo":
-                return io.github.jackpot4j.examples.demo.DecoupledDemo.run(rest, out, err);
-            case "sweep":
-                return io.github.jackpot4j.examples.demo.MismatchSweep.run(rest, out, err);
-            case "weights":
-                return io.github.jackpot4j.examples.cli.WeightsCommand.run(rest, out, err);
-            case "budget":
-                return io.github.jackpot4j.examples.cli.BudgetCommand.run(rest, out, err);
-            case "calibrate":
-                return io.github.jackpot4j.examples.cli.CalibrateCommand.run(rest, out, err);
-            case "--help":
-            case "-h":
-            case "help":
-                out.println("usage: jackpot <command> [options]");
-                out.println("commands:");
-                out.println("  quickstart   compute the Jackpot loss of a small built-in batch and print it (default)");
-                out.println("  demo         train a policy on another model's rollouts: on-policy / off-policy / TIS / Jackpot");
-                out.println("  sweep        off-policy / TIS / Jackpot against a measured actor-policy gap, with 95% CIs");
-                out.println("  weights      score a batch saved from Python (.npz) and write weights, mask, loss, gradient");
-                out.println("  budget       print the lambda that gives a target mean acceptance on a batch (.npz)");
-                out.println("  calibrate    reproduce the paper's OBRS simulation: acceptance and KL vs mismatch");
-                out.println("run 'jackpot <command> --help' for a command's options");
-                return 0;
-            default:
-                err.println("jackpot: unknown command '" + command + "' (try --help)");
-                return 2;
-        }
+    /** Text to {@code stream} as {@code stream} itself would print it (its own charset). */
+    private static PrintWriter writer(PrintStream stream) {
+        return new PrintWriter(new Writer() {
+            @Override
+            public void write(char[] text, int offset, int length) {
+                stream.print(new String(text, offset, length));
+            }
+
+            @Override
+            public void flush() {
+                stream.flush();
+            }
+
+            @Override
+            public void close() {
+                stream.flush();
+            }
+        }, true);
     }
 }

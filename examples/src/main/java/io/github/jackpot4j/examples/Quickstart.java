@@ -5,29 +5,27 @@ import io.github.jackpot4j.core.JackpotBatch;
 import io.github.jackpot4j.core.JackpotConfig;
 import io.github.jackpot4j.core.JackpotResult;
 import io.github.jackpot4j.core.testing.SyntheticRollouts;
+import io.github.jackpot4j.examples.cli.Subcommand;
 
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.util.Map;
+
+import picocli.CommandLine.Command;
 
 /**
  * A built-in batch where a rollout model and a policy disagree, scored with the default
  * configuration: the smallest complete use of the core API.
  */
-final class Quickstart {
-    private Quickstart() {
+@Command(name = "quickstart", header = "compute the Jackpot loss of a small built-in batch and print it (the default command)",
+        description = "Scores a built-in batch (B=4 sequences, T=6 tokens, V=50, k=5) with the default configuration"
+            + " and prints the loss, the per-token weights and the metrics.")
+final class Quickstart extends Subcommand {
+    @Override
+    public Integer call() {
+        return run(out());
     }
 
-    static int run(String[] args, PrintStream out, PrintStream err) {
-        if (args.length > 0) {
-            if (args[0].equals("--help") || args[0].equals("-h")) {
-                out.println("usage: jackpot quickstart");
-                out.println("Scores a built-in batch (B=4 sequences, T=6 tokens, V=50, k=5) with the default");
-                out.println("configuration and prints the loss, the per-token weights and the metrics.");
-                return 0;
-            }
-            err.println("jackpot quickstart: unexpected argument '" + args[0] + "' (try --help)");
-            return 2;
-        }
+    static int run(PrintWriter out) {
         int batchSize = 4;
         int length = 6;
         int vocab = 50;

@@ -4,7 +4,7 @@ import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.OutputStreamWriter;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,13 +12,15 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Set;
 import java.util.SplittableRandom;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
 
 /**
  * {@code jackpot calibrate}: the paper's numerical simulation of OBRS (its Figure 2, Section 3.2).
@@ -27,27 +29,28 @@ import org.knowm.xchart.style.markers.SeriesMarkers;
  * and three kinds of mismatch: noisy logits, a different temperature, and a batch of positions where
  * most agree and a few do not (see docs/calibration.md).
  */
-public final class CalibrateCommand {
-    private CalibrateCommand() {
-    }
-
+@Command(name = "calibrate", header = "reproduce the paper's OBRS simulation: acceptance and KL vs mismatch",
+        sortOptions = false,
+        description = {"Reproduces the paper's OBRS simulation (Figure 2): for target p and proposal q over N tokens,"
+            + " sweeps the initial KL(p||q) for three kinds of mismatch (noisy logits, temperature, a batch where a"
+            + " few positions disagree) and reports acceptance, KL(p||q~) and KL(q~||p) after OBRS for lambda in"
+            + " {0.25, 0.5, 1, 2}. Prints a table, writes DIR/calibration.csv and DIR/calibration-acceptance.png,"
+            + " DIR/calibration-kl.png (docs/calibration.md)."},
+        footer = "The three files are written all-or-nothing: on any error none of them is left behind.")
+public final class CalibrateCommand extends Subcommand {
     /**
      * The largest --vocab: 2^20 tokens, above every current LLM vocabulary (256k at most), for about
      * 50 MB of working arrays and a few minutes of simulation; larger would only exhaust memory or time.
      */
     static final int MAX_VOCAB = 1 << 20;
 
-    static final String HELP = String.join("\n",
-            "usage: jackpot calibrate [--vocab N] [--out DIR] [--seed S]",
-            "Reproduces the paper's OBRS simulation (Figure 2): for target p and proposal q over N tokens,",
-            "sweeps the initial KL(p||q) for three kinds of mismatch (noisy logits, temperature, a batch where",
-            "a few positions disagree) and reports acceptance, KL(p||q~) and KL(q~||p) after OBRS for",
-            "lambda in {0.25, 0.5, 1, 2}. Prints a table, writes DIR/calibration.csv and",
-            "DIR/calibration-acceptance.png, DIR/calibration-kl.png.",
-            "  --vocab N   vocabulary size, 2 .. " + MAX_VOCAB + " (default 32000)",
-            "  --out DIR   output directory, created if missing (default calibration)",
-            "  --seed S    random seed (default 1)",
-            "The three files are written all-or-nothing: on any error none of them is left behind.");
+    /** A vocabulary size in [2, {@link #MAX_VOCAB}]. */
+    static final class Vocab implements ITypeConverter<Integer> {
+        @Override
+        public Integer convert(String value) {
+            return (int) Values.whole(value, 2, MAX_VOCAB);
+        }
+    }
 
     static final double[] LAMBDAS = {0.25, 0.5, 1.0, 2.0};
     private static final int POSITIONS = 32;
@@ -57,45 +60,43 @@ public final class CalibrateCommand {
                double klPqTilde, double klQTildeP) {
     }
 
-    /** Runs the command; returns the exit status. */
-    public static int run(String[] argv, PrintStream out, PrintStream err) {
-        try {
-            Args args = Args.parse(argv, Set.of("--vocab", "--out", "--seed"), Set.of());
-            if (args.help()) {
-                out.println(HELP);
-                return 0;
-            }
-            int vocab = (int) args.whole("--vocab", 32_000, 2, MAX_VOCAB);
-            long seed = args.whole("--seed", 1, Long.MIN_VALUE, Long.MAX_VALUE);
-            Path dir = Path.of(args.get("--out", "calibration"));
-            if (Files.exists(dir) && !Files.isDirectory(dir)) {
-                throw new IOException("--out " + dir + " exists and is not a folder");
-            }
-            List<Row> rows = simulate(vocab, seed);
-            printTable(rows, out);
-            try {
-                Files.createDirectories(dir);
-            } catch (IOException e) {
-                throw new IOException("--out " + dir + ": cannot create the output folder ("
-                        + AtomicOutputs.message(e) + ")", e);
-            }
-            try (AtomicOutputs outputs = new AtomicOutputs()) {
-                outputs.stage(dir.resolve("calibration.csv"), o -> writeCsv(rows, o));
-                XYChart[] charts = charts(rows);
-                outputs.stage(dir.resolve("calibration-acceptance.png"),
-                        o -> BitmapEncoder.saveBitmap(charts[0], o, BitmapEncoder.BitmapFormat.PNG));
-                outputs.stage(dir.resolve("calibration-kl.png"),
-                        o -> BitmapEncoder.saveBitmap(charts[1], o, BitmapEncoder.BitmapFormat.PNG));
-                outputs.commit();
-            }
-            out.println("wrote " + dir.resolve("calibration.csv") + ", " + dir.resolve("calibration-acceptance.png")
-                    + ", " + dir.resolve("calibration-kl.png"));
-            return 0;
-        } catch (Args.UsageException e) {
-            return Args.usage(err, "calibrate", e);
-        } catch (IOException | RuntimeException | OutOfMemoryError e) {
-            return Args.fail(err, "calibrate", e);
+    @Option(names = "--vocab", paramLabel = "N", converter = Vocab.class, defaultValue = "32000",
+            description = "vocabulary size, 2 .. " + MAX_VOCAB + " (default ${DEFAULT-VALUE})")
+    int vocab;
+
+    @Option(names = "--out", paramLabel = "DIR", defaultValue = "calibration",
+            description = "output directory, created if missing (default ${DEFAULT-VALUE})")
+    Path dir;
+
+    @Option(names = "--seed", paramLabel = "S", converter = Values.Whole.class, defaultValue = "1", description = "random seed (default ${DEFAULT-VALUE})")
+    long seed;
+
+    @Override
+    public Integer call() throws IOException {
+        PrintWriter out = out();
+        if (Files.exists(dir) && !Files.isDirectory(dir)) {
+            throw new IOException("--out " + dir + " exists and is not a folder");
         }
+        List<Row> rows = simulate(vocab, seed);
+        printTable(rows, out);
+        try {
+            Files.createDirectories(dir);
+        } catch (IOException e) {
+            throw new IOException("--out " + dir + ": cannot create the output folder ("
+                    + AtomicOutputs.message(e) + ")", e);
+        }
+        try (AtomicOutputs outputs = new AtomicOutputs()) {
+            outputs.stage(dir.resolve("calibration.csv"), o -> writeCsv(rows, o));
+            XYChart[] charts = charts(rows);
+            outputs.stage(dir.resolve("calibration-acceptance.png"),
+                    o -> BitmapEncoder.saveBitmap(charts[0], o, BitmapEncoder.BitmapFormat.PNG));
+            outputs.stage(dir.resolve("calibration-kl.png"),
+                    o -> BitmapEncoder.saveBitmap(charts[1], o, BitmapEncoder.BitmapFormat.PNG));
+            outputs.commit();
+        }
+        out.println("wrote " + dir.resolve("calibration.csv") + ", " + dir.resolve("calibration-acceptance.png")
+                + ", " + dir.resolve("calibration-kl.png"));
+        return 0;
     }
 
     static List<Row> simulate(int vocab, long seed) {
@@ -204,7 +205,7 @@ public final class CalibrateCommand {
         return Math.max(0.0, s);
     }
 
-    private static void printTable(List<Row> rows, PrintStream out) {
+    private static void printTable(List<Row> rows, PrintWriter out) {
         out.println(String.format(Locale.ROOT, "%-13s %6s %6s %9s %9s %10s %11s %11s %9s", "mismatch", "level", "lambda",
                 "KL(p|q)", "KL(q|p)", "acceptance", "KL(p|q~)", "KL(q~|p)", "reduction"));
         for (Row r : rows) {

@@ -52,16 +52,11 @@ final class DemoStep {
     private DemoStep() {
     }
 
-    /** Rewards, group advantages (groups of {@code group} samples per prompt) and the generating model's view. */
-    static Batch batch(int[][] prompts, int[][] responses, int group, TinyLm generator, TinyLm policy, int k) {
-        return batch(prompts, responses, group, generator, policy, k, 1.0);
-    }
-
     /**
-     * As {@link #batch(int[][], int[][], int, TinyLm, TinyLm, int)} for responses the generator sampled at
-     * {@code temperature}: the cached rollout log-probs and top-k are those of softmax(logits / temperature),
-     * what the engine sampled from; the generator's own (temperature 1) log-probs become the anchor of its
-     * PPO loss in the joint objective.
+     * Rewards, group advantages (groups of {@code group} samples per prompt) and the generating model's view of
+     * responses it sampled at {@code temperature}: the cached rollout log-probs and top-k are those of
+     * softmax(logits / temperature), what the engine sampled from; the generator's own (temperature 1)
+     * log-probs become the anchor of its PPO loss in the joint objective.
      */
     static Batch batch(int[][] prompts, int[][] responses, int group, TinyLm generator, TinyLm policy, int k,
                        double temperature) {
@@ -175,12 +170,10 @@ final class DemoStep {
         return s;
     }
 
-    /** Mean over the batch's tokens of KL(a ‖ b) between two models' next-token distributions. */
-    static double kl(TinyLm a, TinyLm bModel, Batch batch) {
-        return kl(a, 1.0, bModel, 1.0, batch);
-    }
-
-    /** As {@link #kl(TinyLm, TinyLm, Batch)} with each model's distribution at a sampling temperature. */
+    /**
+     * Mean over the batch's tokens of KL(a ‖ b) between two models' next-token distributions, each at its
+     * sampling temperature.
+     */
     static double kl(TinyLm a, double temperatureA, TinyLm bModel, double temperatureB, Batch batch) {
         try (NDManager m = a.manager().newSubManager()) {
             NDArray la = tempered(m, a.logits(m, batch.prompts, batch.responses, false), temperatureA).logSoftmax(-1);

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
  * One case per way a bad input used to lose data, misread or crash: each run must exit 1 with
  * exactly one stderr line {@code jackpot COMMAND: error: ...} that names the culprit (array, option
  * or path), leave the input file byte-for-byte unchanged and leave no output (nor temporary) file.
+ * An option value that breaks its rule is a bad command line: exit 2 with one line
+ * {@code jackpot COMMAND: ... (try --help)} naming the option, the value and the rule.
  */
 class CliBadInputMatrixTest {
     @TempDir
@@ -76,6 +78,28 @@ class CliBadInputMatrixTest {
         assertEquals(1, lines.size(), "exactly one stderr line: " + r.err);
         assertTrue(lines.get(0).startsWith("jackpot " + command + ": error: "), lines.get(0));
         assertTrue(r.err.endsWith("\n") && !r.err.contains("\tat "), r.err);
+        assertEquals("", r.out, "nothing on stdout");
+        if (before != null) {
+            assertArrayEquals(before, Files.readAllBytes(input), "the input file must not change");
+        }
+        try (Stream<Path> left = Files.list(outDir)) {
+            assertEquals(List.of(), left.toList(), "no output or temporary file after a failure");
+        }
+        return lines.get(0);
+    }
+
+    /** As {@link #refused} for a bad command line: exit status 2, one line naming the option and its rule. */
+    String misused(Path input, String command, String... args) throws IOException {
+        byte[] before = input != null && Files.isRegularFile(input) ? Files.readAllBytes(input) : null;
+        String[] all = new String[args.length + 1];
+        all[0] = command;
+        System.arraycopy(args, 0, all, 1, args.length);
+        CommandLineTest.Run r = CommandLineTest.jackpot(all);
+        assertEquals(2, r.status, "exit status of " + Arrays.toString(all) + "; stderr: " + r.err);
+        List<String> lines = r.err.lines().toList();
+        assertEquals(1, lines.size(), "exactly one stderr line: " + r.err);
+        assertTrue(lines.get(0).startsWith("jackpot " + command + ": Invalid value for option '"), lines.get(0));
+        assertTrue(lines.get(0).endsWith(" (try --help)"), lines.get(0));
         assertEquals("", r.out, "nothing on stdout");
         if (before != null) {
             assertArrayEquals(before, Files.readAllBytes(input), "the input file must not change");
@@ -304,9 +328,12 @@ class CliBadInputMatrixTest {
     void conflictingAndBadStepsAreRefused() throws IOException {
         Path in = write("b.npz", valid(), false);
         assertNames(weights(in, "--step", "8"), "--step 8", "`step`", "(7)");
-        assertNames(weights(in, "--step", "-1"), "--step", "must be >= 0");
-        assertNames(weights(in, "--step", "one"), "--step", "'one'");
-        assertNames(weights(in, "--sequence-offset", "-3"), "--sequence-offset");
+        assertNames(misused(in, "weights", "--in", in.toString(), "--out", out.toString(), "--step", "-1"), "--step",
+                "must be >= 0");
+        assertNames(misused(in, "weights", "--in", in.toString(), "--out", out.toString(), "--step", "one"), "--step",
+                "'one'", "not a whole number");
+        assertNames(misused(in, "weights", "--in", in.toString(), "--out", out.toString(), "--sequence-offset", "-3"),
+                "--sequence-offset", "-3");
         Map<String, byte[]> a = valid();
         a.put("step", NpzBytes.npy("<i8", false, new long[] {2}, NpzBytes.i8(new long[] {1, 2})));
         assertNames(weights(write("s2.npz", a, false)), "`step`", "scalar");
@@ -320,7 +347,7 @@ class CliBadInputMatrixTest {
     void badTargetAcceptanceIsNamed() throws IOException {
         Path in = write("b.npz", valid(), false);
         for (String v : new String[] {"NaN", "nan", "Infinity", "-Infinity", "1.5", "0", "-0.2", "abc", ""}) {
-            assertNames(refused(in, "budget", "--in", in.toString(), "--target-acceptance", v),
+            assertNames(misused(in, "budget", "--in", in.toString(), "--target-acceptance", v),
                     "--target-acceptance", "'" + v + "'");
         }
     }
@@ -335,10 +362,10 @@ class CliBadInputMatrixTest {
 
     @Test
     void calibrateHugeVocabIsRefusedUpFront() throws IOException {
-        String line = refused(null, "calibrate", "--vocab", "2000000000", "--out", outDir.resolve("c").toString());
+        String line = misused(null, "calibrate", "--vocab", "2000000000", "--out", outDir.resolve("c").toString());
         assertNames(line, "--vocab", "2000000000", String.valueOf(CalibrateCommand.MAX_VOCAB));
-        assertNames(refused(null, "calibrate", "--vocab", "1", "--out", outDir.resolve("c").toString()), "--vocab");
-        assertNames(refused(null, "calibrate", "--vocab", "99999999999999999999"), "--vocab");
+        assertNames(misused(null, "calibrate", "--vocab", "1", "--out", outDir.resolve("c").toString()), "--vocab");
+        assertNames(misused(null, "calibrate", "--vocab", "99999999999999999999"), "--vocab");
         Path file = Files.writeString(dir.resolve("afile"), "x");
         assertNames(refused(file, "calibrate", "--vocab", "50", "--out", file.toString()), "--out", "afile");
     }

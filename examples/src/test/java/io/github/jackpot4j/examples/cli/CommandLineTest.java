@@ -259,10 +259,10 @@ class CommandLineTest {
     void badArgumentsGiveOneLineAndExitTwo() throws IOException {
         Run unknown = jackpot("weights", "--inn", "x");
         assertEquals(2, unknown.status);
-        assertEquals("jackpot weights: unknown argument '--inn' (try --help)", unknown.err.trim());
+        assertEquals("jackpot weights: Unknown options: '--inn', 'x', did you mean --in? (try --help)", unknown.err.trim());
         Run noOut = jackpot("weights", "--in", "x.npz");
         assertEquals(2, noOut.status);
-        assertTrue(noOut.err.contains("missing required option --out"));
+        assertTrue(noOut.err.contains("Missing required option: '--out=RESULT.npz'"), noOut.err);
         Run badKey = jackpot("weights", "--in", npz("b.npz", false, null, Map.of(), false).toString(), "--out",
                 dir.resolve("o.npz").toString(), "--set", "jackpot_lamda=0.5");
         assertEquals(1, badKey.status);
@@ -270,15 +270,33 @@ class CommandLineTest {
         Run noFile = jackpot("budget", "--in", dir.resolve("absent.npz").toString(), "--target-acceptance", "0.5");
         assertEquals(1, noFile.status);
         assertTrue(noFile.err.contains("no such file"), noFile.err);
-        assertEquals(2, jackpot("nonsense").status);
+        Run nonsense = jackpot("nonsense");
+        assertEquals(2, nonsense.status);
+        assertEquals("jackpot: unknown command 'nonsense' (try --help)", nonsense.err.trim());
+        Run misspelt = jackpot("wieghts");
+        assertEquals(2, misspelt.status);
+        assertEquals("jackpot: unknown command 'wieghts', did you mean weights? (try --help)", misspelt.err.trim());
         Run twice = jackpot("weights", "--in", "a.npz", "--in", "b.npz", "--out", "o.npz");
         assertEquals(2, twice.status);
-        assertEquals("jackpot weights: option --in is given 2 times; give it once (try --help)", twice.err.trim());
-        for (String command : new String[] {"weights", "budget", "calibrate", "quickstart"}) {
+        assertEquals("jackpot weights: option '--in' (BATCH.npz) should be specified only once (try --help)",
+                twice.err.trim());
+        Run badSet = jackpot("weights", "--in", "a.npz", "--out", "o.npz", "--set", "jackpot_lambda");
+        assertEquals(2, badSet.status);
+        assertEquals("jackpot weights: Value for option '--set' (key=value) should be in KEY=VALUE format but was"
+                + " jackpot_lambda (try --help)", badSet.err.trim());
+        for (String command : new String[] {"weights", "budget", "calibrate", "quickstart", "demo", "sweep"}) {
             Run help = jackpot(command, "--help");
             assertEquals(0, help.status, command);
-            assertTrue(help.out.startsWith("usage: jackpot " + command), help.out);
+            assertTrue(help.out.contains("Usage: jackpot " + command + " ["), help.out);
+            assertEquals(help.out, jackpot("help", command).out, "jackpot help " + command);
         }
+        Run all = jackpot("--help");
+        assertEquals(0, all.status);
+        for (String command : new String[] {"quickstart", "demo", "sweep", "weights", "budget", "calibrate"}) {
+            assertTrue(all.out.contains("\n  " + command + " "), all.out);
+        }
+        assertTrue(Files.readString(Path.of("../docs/cli.md")).contains("$ java -jar examples/target/jackpot.jar --help\n"
+                + all.out), "docs/cli.md shows the current 'jackpot --help':\n" + all.out);
     }
 
     @Test

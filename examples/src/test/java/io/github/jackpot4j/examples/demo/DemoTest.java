@@ -45,12 +45,12 @@ class DemoTest {
             int[][] prompts = ReverseTask.prompts(8, rng);
             int[][] responses = policy.generate(prompts, rng);
             int k = ReverseTask.VOCAB;
-            DemoStep.Batch b = DemoStep.batch(prompts, responses, 4, policy, policy, k);
+            DemoStep.Batch b = DemoStep.batch(prompts, responses, 4, policy, policy, k, 1.0);
             try (NDManager m = policy.manager().newSubManager()) {
                 RolloutBatch rollout = DemoStep.rollout(m, b, k, 0);
                 NDArray logits = policy.logits(m, prompts, responses, false);
-                JackpotConfig jackpot = DecoupledDemo.config("jackpot", k, 1);
-                JackpotConfig ppo = DecoupledDemo.config("on-policy", k, 1);
+                JackpotConfig jackpot = Presets.config("jackpot", k, 1, 1.0);
+                JackpotConfig ppo = Presets.config("on-policy", k, 1, 1.0);
                 var j = JackpotDjl.policyLoss(jackpot, logits, rollout);
                 var p = JackpotDjl.policyLoss(ppo, logits, rollout);
                 assertEquals(1.0, j.metrics().get("jackpot/acceptance_rate"), 0.0);
@@ -77,7 +77,7 @@ class DemoTest {
             int[][] prompts = ReverseTask.prompts(8, rng);
             int[][] responses = policy.generate(prompts, rng);
             int k = ReverseTask.VOCAB;
-            DemoStep.Batch b = DemoStep.batch(prompts, responses, 4, policy, policy, k);
+            DemoStep.Batch b = DemoStep.batch(prompts, responses, 4, policy, policy, k, 1.0);
             float[] viaJackpot;
             float[] viaHand;
             try (NDManager m = policy.manager().newSubManager()) {
@@ -85,7 +85,7 @@ class DemoTest {
                 try (var gc = policy.newGradientCollector()) {
                     gc.zeroGradients(); // PyTorch accumulates .grad; only the optimizer's step clears it
                     NDArray logits = policy.logits(m, prompts, responses, true);
-                    gc.backward(JackpotDjl.policyLoss(DecoupledDemo.config("jackpot", k, 1), logits, rollout).loss());
+                    gc.backward(JackpotDjl.policyLoss(Presets.config("jackpot", k, 1, 1.0), logits, rollout).loss());
                 }
                 viaJackpot = policy.gradients();
                 try (var gc = policy.newGradientCollector()) {
@@ -124,7 +124,7 @@ class DemoTest {
             int[][] prompts = ReverseTask.prompts(4, rng);
             int[][] responses = actor.generate(prompts, rng, 2.0);
             int k = 3;
-            DemoStep.Batch plain = DemoStep.batch(prompts, responses, 2, actor, policy, k);
+            DemoStep.Batch plain = DemoStep.batch(prompts, responses, 2, actor, policy, k, 1.0);
             DemoStep.Batch hot = DemoStep.batch(prompts, responses, 2, actor, policy, k, 2.0);
             assertEquals(null, plain.actorOldLogProbs);
             try (NDManager m = actor.manager().newSubManager()) {
@@ -166,7 +166,7 @@ class DemoTest {
                     "--out", dir.toString()}, new PrintStream(out, true, StandardCharsets.UTF_8),
                     new PrintStream(err, true, StandardCharsets.UTF_8));
             assertEquals(0, status, err.toString(StandardCharsets.UTF_8));
-            List<String> methods = scenario.equals("mismatch") ? DecoupledDemo.MISMATCH_METHODS : DecoupledDemo.STALE_METHODS;
+            List<String> methods = scenario.equals("mismatch") ? Presets.MISMATCH_METHODS : Presets.STALE_METHODS;
             for (String method : methods) {
                 Path csv = dir.resolve(scenario + "-" + method + "-seed7.csv");
                 List<String> lines = Files.readAllLines(csv);

@@ -38,7 +38,7 @@ class ForkedReproducibilityTest {
         Path pressured = dir.resolve("pressured");
         run(plain, List.of(), false);
         run(pressured, List.of("-XX:+UseSerialGC", "-Xmx200m"), true);
-        for (String method : DecoupledDemo.MISMATCH_METHODS) {
+        for (String method : Presets.MISMATCH_METHODS) {
             String name = "mismatch-" + method + "-seed3.csv";
             String a = Files.readString(plain.resolve(name));
             String b = Files.readString(pressured.resolve(name));

@@ -86,21 +86,21 @@ class SweepTest {
 
     @Test
     void tIntervalsUseStudentsQuantiles() {
-        assertEquals(12.706, MismatchSweep.tQuantile975(1), 0.0);
-        assertEquals(2.262, MismatchSweep.tQuantile975(9), 0.0);
-        assertEquals(2.021, MismatchSweep.tQuantile975(40), 0.002);
-        assertEquals(1.984, MismatchSweep.tQuantile975(100), 0.002);
+        assertEquals(12.706, SweepReport.tQuantile975(1), 0.0);
+        assertEquals(2.262, SweepReport.tQuantile975(9), 0.0);
+        assertEquals(2.021, SweepReport.tQuantile975(40), 0.002);
+        assertEquals(1.984, SweepReport.tQuantile975(100), 0.002);
         // 10 values 1..10: mean 5.5, sd 3.0277, half-width 2.262 * 3.0277 / sqrt(10)
         double[] v = new double[10];
         for (int i = 0; i < 10; i++) {
             v[i] = i + 1;
         }
-        MismatchSweep.Interval ci = MismatchSweep.interval(v);
+        SweepReport.Interval ci = SweepReport.interval(v);
         assertEquals(5.5, ci.mean(), 1e-12);
         assertEquals(2.262 * Math.sqrt(82.5 / 9) / Math.sqrt(10), ci.half(), 1e-9);
-        assertEquals("tie (CI covers 0)", MismatchSweep.verdict(new MismatchSweep.Interval(0.1, 0.2, 10), "jackpot", "tis"));
-        assertEquals("jackpot ahead", MismatchSweep.verdict(new MismatchSweep.Interval(0.3, 0.2, 10), "jackpot", "tis"));
-        assertEquals("tis ahead", MismatchSweep.verdict(new MismatchSweep.Interval(-0.3, 0.2, 10), "jackpot", "tis"));
+        assertEquals("tie (CI covers 0)", SweepReport.verdict(new SweepReport.Interval(0.1, 0.2, 10), "jackpot", "tis"));
+        assertEquals("jackpot ahead", SweepReport.verdict(new SweepReport.Interval(0.3, 0.2, 10), "jackpot", "tis"));
+        assertEquals("tis ahead", SweepReport.verdict(new SweepReport.Interval(-0.3, 0.2, 10), "jackpot", "tis"));
     }
 
     @Test
