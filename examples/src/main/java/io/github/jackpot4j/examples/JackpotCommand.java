@@ -12,6 +12,7 @@ import java.io.PrintStream;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.util.List;
+import java.util.Objects;
 
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -57,7 +58,11 @@ public final class JackpotCommand extends Subcommand {
         PrintWriter outWriter = writer(out);
         try {
             CommandLine commandLine = new CommandLine(new JackpotCommand()).setOut(outWriter).setErr(writer(err))
-                    .setUsageHelpWidth(100);
+                    .setUsageHelpWidth(100)
+                    .setExpandAtFiles(false); // "--in @batch.npz" is a file name, not a file of arguments
+            for (int i = 0; i < args.length; i++) { // picocli's parser is not defined on null arguments
+                Objects.requireNonNull(args[i], "args[" + i + "] is null");
+            }
             ParseResult parsed = null;
             try {
                 parsed = commandLine.parseArgs(args);

@@ -16,7 +16,8 @@ import picocli.CommandLine.Command;
  * A built-in batch where a rollout model and a policy disagree, scored with the default
  * configuration: the smallest complete use of the core API.
  */
-@Command(name = "quickstart", header = "compute the Jackpot loss of a small built-in batch and print it (the default command)",
+@Command(name = "quickstart",
+        header = "compute the Jackpot loss of a small built-in batch and print it (the default command)",
         description = "Scores a built-in batch (B=4 sequences, T=6 tokens, V=50, k=5) with the default configuration"
             + " and prints the loss, the per-token weights and the metrics.")
 final class Quickstart extends Subcommand {

@@ -51,11 +51,6 @@ final class BatchOptions {
             + " (jackpot_log_probs_to_keep defaults to the file's k)"})
     Map<String, String> set = new LinkedHashMap<>();
 
-    /** The batch file's arrays. */
-    NpzBatch.Loaded read() throws IOException {
-        return NpzBatch.read(in);
-    }
-
     /** {@code --config} (and its section), then every {@code --set} over it. */
     Map<String, Object> settings() throws IOException {
         Map<String, Object> settings = new LinkedHashMap<>();

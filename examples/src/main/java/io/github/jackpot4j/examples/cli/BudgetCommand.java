@@ -40,7 +40,7 @@ public final class BudgetCommand extends Subcommand {
     public Integer call() throws IOException {
         Map<String, Object> settings = batch.settings();
         settings.put("jackpot_target_acceptance", target);
-        NpzBatch.Loaded arrays = batch.read();
+        NpzBatch.Loaded arrays = NpzBatch.read(batch.in);
         JackpotConfig config = BatchOptions.configuration(settings, arrays);
         JackpotBatch jackpotBatch = NpzBatch.toBatch(arrays, false, batch.step, false, batch.sequenceOffset);
         try {

@@ -23,11 +23,8 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 
 /**
- * {@code jackpot calibrate}: the paper's numerical simulation of OBRS (its Figure 2, Section 3.2).
- * For a target p and a proposal q over a large vocabulary, at increasing initial mismatch, it reports
- * the OBRS acceptance Z = Σ min(q, p/λ) and the divergences of q̃ = min(q, p/λ)/Z from p, for several λ
- * and three kinds of mismatch: noisy logits, a different temperature, and a batch of positions where
- * most agree and a few do not (see docs/calibration.md).
+ * {@code jackpot calibrate}: the paper's numerical simulation of OBRS (its Figure 2, Section 3.2): the
+ * acceptance Z = Σ min(q, p/λ) and the divergences of q̃ = min(q, p/λ)/Z from p (docs/calibration.md).
  */
 @Command(name = "calibrate", header = "reproduce the paper's OBRS simulation: acceptance and KL vs mismatch",
         sortOptions = false,

@@ -47,7 +47,7 @@ public final class WeightsCommand extends Subcommand {
             AtomicOutputs.checkTarget("--metrics", metrics, List.of(in), Map.of("--out", outFile));
         }
         Map<String, Object> settings = batch.settings();
-        NpzBatch.Loaded arrays = batch.read();
+        NpzBatch.Loaded arrays = NpzBatch.read(batch.in);
         JackpotConfig config = BatchOptions.configuration(settings, arrays);
         JackpotBatch jackpotBatch = NpzBatch.toBatch(arrays, config.useJackpot(), batch.step,
                 config.useJackpot() && !arrays.has("uniforms"), batch.sequenceOffset);

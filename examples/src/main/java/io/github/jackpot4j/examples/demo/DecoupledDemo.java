@@ -22,7 +22,7 @@ import picocli.CommandLine.Option;
  * rollouts of itself) with each method and compares them (docs/demo.md).
  */
 @Command(name = "demo", header = "train a policy on another model's rollouts: on-policy / off-policy / TIS / Jackpot",
-        sortOptions = false, abbreviateSynopsis = true, defaultValueProvider = DecoupledDemo.Defaults.class,
+        sortOptions = false, abbreviateSynopsis = true,
         description = {"Trains a small policy on the reverse-the-digits task (docs/demo.md). Scenario 'mismatch'"
             + " (default): every rollout comes from a smaller actor model; methods on-policy (the policy samples its own"
             + " rollouts: the ceiling), off-policy (plain PPO on actor rollouts), tis, no-clip, jackpot (OBRS weights +"
@@ -31,17 +31,12 @@ import picocli.CommandLine.Option;
             + " run and PNG charts to --out."},
         footer = "PyTorch runs on 1 intra-op thread unless -Dai.djl.pytorch.num_threads=N is given (reproducible CSVs).")
 public final class DecoupledDemo extends Subcommand {
-    /** The demo's defaults of the options it shares with the sweep. */
-    static final class Defaults extends RunOptions.Defaults {
-        Defaults() {
-            super(300, 3, "demo-out");
-        }
-    }
 
     @Mixin
-    RunOptions run;
+    RunOptions run = new RunOptions(300, 3, "demo-out");
 
-    @Option(names = "--seed", paramLabel = "S", converter = Values.Whole.class, order = 4, description = "a single seed S (instead of --seeds)")
+    @Option(names = "--seed", paramLabel = "S", converter = Values.Whole.class, order = 4,
+            description = "a single seed S (instead of --seeds)")
     Long seed;
 
     @Option(names = "--methods", paramLabel = "METHOD", split = ",", order = 5,

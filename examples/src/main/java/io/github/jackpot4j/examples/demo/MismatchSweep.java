@@ -23,7 +23,7 @@ import picocli.CommandLine.Option;
  * {@link SweepRuns} runs and {@link SweepReport} reports.
  */
 @Command(name = "sweep", header = "off-policy / TIS / Jackpot against a measured actor-policy gap, with 95%% CIs",
-        sortOptions = false, abbreviateSynopsis = true, defaultValueProvider = MismatchSweep.Defaults.class,
+        sortOptions = false, abbreviateSynopsis = true,
         description = {"Runs off-policy, tis and jackpot (and on-policy as the ceiling) on the demo's reverse-the-digits"
             + " task at several actor-policy gaps (docs/demo.md). The knob is the actor's sampling temperature T (its"
             + " rollouts and their log-probs come from softmax(logits / T); the actor trains at T = 1); the gap is"
@@ -42,19 +42,13 @@ public final class MismatchSweep extends Subcommand {
     /** Trailing window (steps) of the smoothed reward whose minimum over the last third is reported. */
     static final int SMOOTH = 10;
 
-    /** The sweep's defaults of the options it shares with the demo. */
-    static final class Defaults extends RunOptions.Defaults {
-        Defaults() {
-            super(120, 10, "sweep-out");
-        }
-    }
 
     @Option(names = "--quick", order = 0,
             description = "CI smoke run: 2 levels (T = 1, 2), 2 seeds, 8 steps, small batches")
     boolean quick;
 
     @Mixin
-    RunOptions run;
+    RunOptions run = new RunOptions(120, 10, "sweep-out");
 
     @Option(names = "--temperatures", paramLabel = "T", split = ",", converter = Values.PositiveNumber.class,
             order = 4, description = "the levels, increasing (default 1,1.5,2,3,5)")

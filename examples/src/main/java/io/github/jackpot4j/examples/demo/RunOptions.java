@@ -3,16 +3,12 @@ package io.github.jackpot4j.examples.demo;
 import io.github.jackpot4j.examples.cli.Values;
 
 import java.nio.file.Path;
-import java.util.Map;
 
-import picocli.CommandLine.IDefaultValueProvider;
-import picocli.CommandLine.Model.ArgSpec;
-import picocli.CommandLine.Model.OptionSpec;
 import picocli.CommandLine.Option;
 
 /**
  * The options {@code jackpot demo} and {@code jackpot sweep} share: how long a run is, how many seeds
- * and where the outputs go. Each command gives its own defaults ({@link Defaults}).
+ * and where the outputs go. Each command gives its own defaults.
  */
 final class RunOptions {
     @Option(names = "--steps", paramLabel = "N", converter = Values.Positive.class, order = 1,
@@ -26,17 +22,10 @@ final class RunOptions {
     @Option(names = "--out", paramLabel = "DIR", order = 3, description = "output directory (default ${DEFAULT-VALUE})")
     Path out;
 
-    /** A command's defaults of these options. */
-    abstract static class Defaults implements IDefaultValueProvider {
-        private final Map<String, String> values;
-
-        Defaults(int steps, int seeds, String out) {
-            values = Map.of("--steps", Integer.toString(steps), "--seeds", Integer.toString(seeds), "--out", out);
-        }
-
-        @Override
-        public String defaultValue(ArgSpec argument) {
-            return argument instanceof OptionSpec option ? values.get(option.longestName()) : null;
-        }
+    /** The options with a command's defaults (picocli shows and restores a field's initial value). */
+    RunOptions(int steps, int seeds, String out) {
+        this.steps = steps;
+        this.seeds = seeds;
+        this.out = Path.of(out);
     }
 }

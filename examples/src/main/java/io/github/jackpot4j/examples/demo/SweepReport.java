@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.IntStream;
 
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -265,11 +266,8 @@ final class SweepReport {
                 maxX = Math.max(maxX, x[level]);
             }
             // points in order of the measured gap, so the line does not zigzag if a level's gap is out of order
-            Integer[] order = new Integer[n];
-            for (int i = 0; i < n; i++) {
-                order[i] = i;
-            }
-            Arrays.sort(order, Comparator.comparingDouble(i -> x[i]));
+            int[] order = IntStream.range(0, n).boxed().sorted(Comparator.comparingDouble(i -> x[i]))
+                    .mapToInt(Integer::intValue).toArray();
             double[] xs = new double[n];
             double[] ys = new double[n];
             double[] es = new double[n];

@@ -300,6 +300,14 @@ class CommandLineTest {
     }
 
     @Test
+    void noCommandIsTheQuickstart() {
+        Run none = jackpot();
+        assertEquals(0, none.status, none.err);
+        assertTrue(none.out.startsWith("Jackpot loss of a built-in batch: B=4, T=6, V=50, k=5"), none.out);
+        assertEquals(none.out, jackpot("quickstart").out);
+    }
+
+    @Test
     void calibrateWritesTableCsvAndCharts() {
         Run r = jackpot("calibrate", "--vocab", "500", "--out", dir.toString());
         assertEquals(0, r.status, r.err);
