@@ -35,11 +35,6 @@ final class DjlChecks {
         }
     }
 
-    /** The former name of {@link #logits}, kept for its call sites: the full logits rule, not only NaN. */
-    static void noNaN(String name, NDArray a) {
-        logits(name, a);
-    }
-
     /**
      * Logits [..., V] (MATH.md §1, for logits): every value finite or −∞ (−∞ = probability 0 is legal)
      * once converted to float32, where the math runs — so a half-precision or float64 value that is or
@@ -99,87 +94,6 @@ final class DjlChecks {
         }
         logits(name, logits);
         throw new IllegalStateException(name + ": NaN log-probs from logits that pass the logits rule");
-    }
-
-    /** {@code jackpot_log_probs_to_keep} = k must fit the vocabulary of {@code name} (k ≤ V; the core's lists need k distinct ids in [0, V)). */
-    static void topKFits(int k, long vocab, String name) {
-        if (vocab != Long.MAX_VALUE && k > vocab) {
-            throw new IllegalArgumentException("jackpot_log_probs_to_keep = " + k + " exceeds the vocabulary V = " + vocab
-                    + " of " + name + "; k must be <= V (a top-k list holds k distinct ids)");
-        }
-    }
-
-    /**
-     * The actor's own inputs (MATH.md §8), checked under their names before the actor's loss reuses the
-     * policy path (where they would be called {@code policy_logits} and {@code old_log_probs}).
-     */
-    static void actor(int k, NDArray actorLogits, RolloutBatch rollout) {
-        Shape shape = actorLogits.getShape();
-        if (shape.dimension() != 3) {
-            throw new IllegalArgumentException("actor_logits has shape " + shape + " but must be [B,T,V]");
-        }
-        floating("actor_logits", actorLogits);
-        Shape tokens = new Shape(shape.get(0), shape.get(1));
-        topKFits(k, shape.get(2), "actor_logits");
-        agree("actor_logits", actorLogits, tokens, rollout);
-        logits("actor_logits", actorLogits);
-        if (rollout.actorOldLogProbs != null) {
-            shape("actor_old_log_probs", rollout.actorOldLogProbs, tokens);
-            logProbs("actor_old_log_probs", rollout.actorOldLogProbs);
-        } else if (rollout.rolloutLogProbs != null) { // the default anchor
-            shape("rollout_log_probs", rollout.rolloutLogProbs, tokens);
-            logProbs("rollout_log_probs", rollout.rolloutLogProbs);
-        }
-    }
-
-    /** The inputs of the distillation loss (MATH.md §8): both logits [B,T,V] and {@code response_mask}. */
-    static void distillation(NDArray policyLogits, NDArray actorLogits, RolloutBatch rollout) {
-        Shape shape = policyLogits.getShape();
-        if (shape.dimension() != 3) {
-            throw new IllegalArgumentException("policy_logits has shape " + shape + " but must be [B,T,V]");
-        }
-        shape("actor_logits", actorLogits, shape);
-        floating("policy_logits", policyLogits);
-        floating("actor_logits", actorLogits);
-        logits("actor_logits", actorLogits);
-        logits("policy_logits", policyLogits);
-        if (rollout.responseMask != null) {
-            shape("response_mask", rollout.responseMask, new Shape(shape.get(0), shape.get(1)));
-            mask("response_mask", rollout.responseMask);
-        }
-    }
-
-    /**
-     * The entry from logits: k ≤ V, and the logits' [B,T] agree with {@code token_ids}'s (so that a
-     * wrong logits shape names the logits, not every rollout input measured against them).
-     */
-    static void logitsEntry(int k, String name, NDArray logits, RolloutBatch rollout) {
-        Shape shape = logits.getShape();
-        if (shape.dimension() != 3) {
-            throw new IllegalArgumentException(name + " has shape " + shape + " but must be [B,T,V]");
-        }
-        topKFits(k, shape.get(2), name);
-        agree(name, logits, new Shape(shape.get(0), shape.get(1)), rollout);
-    }
-
-    /** The entry from log-probs: k ≤ V of {@code rollout_logits} when given, and [B,T] agreeing with {@code token_ids}. */
-    static void logProbsEntry(int k, NDArray logProbs, RolloutBatch rollout) {
-        if (rollout.rolloutLogits != null && rollout.rolloutLogits.getShape().dimension() == 3) {
-            topKFits(k, rollout.rolloutLogits.getShape().get(2), "rollout_logits");
-        }
-        agree("log_probs", logProbs, logProbs.getShape(), rollout);
-        if (rollout.rolloutLogits == null) { // V unknown: ids can still be negative
-            ids("token_ids", rollout.tokenIds, Long.MAX_VALUE);
-            ids("rollout_topk_ids", rollout.rolloutTopkIds, Long.MAX_VALUE);
-        }
-    }
-
-    private static void agree(String name, NDArray a, Shape tokens, RolloutBatch rollout) {
-        Shape ids = rollout.tokenIds.getShape();
-        if (!ids.equals(tokens)) {
-            throw new IllegalArgumentException(name + " has shape " + a.getShape() + " but token_ids has shape " + ids
-                    + ": their [B,T] must agree");
-        }
     }
 
     /** The value at {@code flat} as the caller gave it (double for float64 inputs, else the float32 copy's). */

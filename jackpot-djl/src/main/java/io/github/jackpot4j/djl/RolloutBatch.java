@@ -26,8 +26,10 @@ public final class RolloutBatch {
     final NDArray uniforms;
     final long sequenceOffset;
     final long step;
+    private final Builder source;
 
     private RolloutBatch(Builder b) {
+        source = b.copy();
         tokenIds = b.tokenIds;
         oldLogProbs = b.oldLogProbs;
         advantages = b.advantages;
@@ -69,18 +71,9 @@ public final class RolloutBatch {
 
     /** This batch with another PPO anchor (the actor's own old log-probs for its loss, MATH.md §8). */
     RolloutBatch withOldLogProbs(NDArray anchor) {
-        Builder b = new Builder();
-        b.tokenIds = tokenIds;
+        Builder b = source.copy();
         b.oldLogProbs = anchor;
-        b.advantages = advantages;
-        b.responseMask = responseMask;
-        b.rolloutLogProbs = rolloutLogProbs;
-        b.rolloutTopkIds = rolloutTopkIds;
-        b.rolloutTopkLogProbs = rolloutTopkLogProbs;
-        b.rolloutLogits = rolloutLogits;
-        b.uniforms = uniforms;
-        b.sequenceOffset = sequenceOffset;
-        b.step = step;
+        b.actorOldLogProbs = null;
         return new RolloutBatch(b);
     }
 
@@ -97,7 +90,7 @@ public final class RolloutBatch {
     }
 
     /** Collects the arrays of one rollout batch. */
-    public static final class Builder {
+    public static final class Builder implements Cloneable {
         private NDArray tokenIds;
         private NDArray oldLogProbs;
         private NDArray advantages;
@@ -112,6 +105,14 @@ public final class RolloutBatch {
         private long step = -1;
 
         private Builder() {
+        }
+
+        private Builder copy() {
+            try {
+                return (Builder) clone();
+            } catch (CloneNotSupportedException e) {
+                throw new AssertionError(e);
+            }
         }
 
         /** The sampled token ids [B,T] (int32 or int64). */
@@ -169,10 +170,7 @@ public final class RolloutBatch {
 
         /** The global index of this batch's first sequence (micro-batches draw the whole batch's u_t). */
         public Builder sequenceOffset(long v) {
-            if (v < 0) {
-                throw new IllegalArgumentException("sequence_offset = " + v + " must be >= 0");
-            }
-            sequenceOffset = v;
+            sequenceOffset = nonNegative("sequence_offset", v);
             return this;
         }
 
@@ -182,10 +180,7 @@ public final class RolloutBatch {
          * draws afresh; required by the Jackpot path unless {@link #uniforms(NDArray)} are given.
          */
         public Builder step(long v) {
-            if (v < 0) {
-                throw new IllegalArgumentException("step = " + v + " must be >= 0");
-            }
-            step = v;
+            step = nonNegative("step", v);
             return this;
         }
 
@@ -209,5 +204,13 @@ public final class RolloutBatch {
                 throw new IllegalArgumentException(name + " is required but was not given");
             }
         }
+    }
+
+    /** {@code v}, refused when negative (a step or a sequence offset; the core's rule and message). */
+    static long nonNegative(String key, long v) {
+        if (v < 0) {
+            throw new IllegalArgumentException(key + " = " + v + " must be >= 0");
+        }
+        return v;
     }
 }

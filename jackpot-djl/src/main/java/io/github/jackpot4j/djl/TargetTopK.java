@@ -2,6 +2,9 @@ package io.github.jackpot4j.djl;
 
 import ai.djl.ndarray.NDArray;
 
+import java.util.ArrayList;
+import java.util.List;
+
 /**
  * The target side of the top-k union when the caller has log-probs instead of logits (MATH.md §1):
  * {@code target_topk_ids}/{@code target_topk_log_probs} [B,T,k], {@code target_log_probs_at_rollout_topk}
@@ -29,5 +32,14 @@ public final class TargetTopK {
         this.logProbs = logProbs;
         this.logProbsAtRolloutTopK = logProbsAtRolloutTopK;
         this.rolloutLogProbsAtTargetTopK = rolloutLogProbsAtTargetTopK;
+    }
+
+    /** Every array given. */
+    List<NDArray> arrays() {
+        List<NDArray> all = new ArrayList<>(List.of(ids, logProbs, logProbsAtRolloutTopK));
+        if (rolloutLogProbsAtTargetTopK != null) {
+            all.add(rolloutLogProbsAtTargetTopK);
+        }
+        return all;
     }
 }
