@@ -1,18 +1,205 @@
 package io.github.jackpot4j.djl;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
+
 /**
- * Validation before any math (MATH.md §1), with the core's message format. Each check is one device
- * reduction to a scalar; only when it fails is the offending array read back to name the first bad
- * index (the error path, never the training path).
+ * The value rules of MATH.md §1, with the core's message format; shapes and dtypes are checked at
+ * once on the host (static methods). A deferred instance collects one cheap device test per rule (a
+ * whole-array reduction to a 0-d boolean) and {@link #verify()} reads them all back in one host read;
+ * only when one fails are the exact checks run again in order, to name the input, its first bad index
+ * and value (the error path, never the training path). An eager instance checks each rule at once.
  */
 final class DjlChecks {
     private static final float LOG_PROB_TOLERANCE = 1e-4f;
 
-    private DjlChecks() {
+    /** A rule: a device test of a whole array (true = some element breaks it) and the check that names it. */
+    private record Rule(UnaryOperator<NDArray> flag, BiConsumer<String, NDArray> check) {
+    }
+
+    private static final Rule LOG_PROBS = new Rule(a -> float32(a).max().lte(LOG_PROB_TOLERANCE).logicalNot(),
+            (name, a) -> element(name, a, f -> f.isNaN().logicalOr(f.gt(LOG_PROB_TOLERANCE)),
+                    " is not a log-prob; log-probs must be <= 0 (-inf is allowed), not NaN or +inf"));
+    // max − min is ±∞ or NaN iff an element is (or, harmlessly, when it overflows: the exact check then passes)
+    private static final Rule FINITE = new Rule(a -> float32(a).max().sub(float32(a).min()).abs()
+            .lt(Float.POSITIVE_INFINITY).logicalNot(),
+            (name, a) -> element(name, a, f -> f.isNaN().logicalOr(f.isInfinite()), " is not finite"));
+    private static final Rule MASK = new Rule(a -> zeroOrOne(float32(a)).all().logicalNot(),
+            (name, a) -> element(name, a, f -> zeroOrOne(f).logicalNot(), " must be 0 or 1"));
+    private static final Rule UNIFORMS = new Rule(a -> float32(a).min().gte(0f).logicalAnd(float32(a).max().lt(1f))
+            .logicalNot(),
+            (name, a) -> element(name, a, f -> f.lt(0f).logicalOr(f.gte(1f)).logicalOr(f.isNaN()), " is outside [0, 1)"));
+    private static final Rule DISTINCT = new Rule(DjlChecks::repeats, DjlChecks::distinctEager);
+    private static final Rule LOGITS = new Rule(a -> badRows(float32(a).max(new int[] {-1})).any(),
+            DjlChecks::logitsEager);
+
+    private final boolean deferred;
+    private final boolean values;
+    private final NDList flags = new NDList();
+    private final List<Runnable> exact = new ArrayList<>();
+
+    private DjlChecks(boolean deferred, boolean values) {
+        this.deferred = deferred;
+        this.values = values;
+    }
+
+    /** Rules checked at once (inputs outside a call's sub-manager: the temporaries are closed). */
+    static DjlChecks eager() {
+        return new DjlChecks(false, true);
+    }
+
+    /**
+     * Rules collected for one {@link #verify()}; {@code values = false} (trusted inputs) skips the value
+     * rules, except those {@link #ids} marks as always checked.
+     */
+    static DjlChecks deferred(boolean values) {
+        return new DjlChecks(true, values);
+    }
+
+    /** True when the value rules apply (the default; {@code Options.validateInputs(false)} turns them off). */
+    boolean values() {
+        return values;
+    }
+
+    /** NaN, +∞ or a log-prob above the tolerance. */
+    void logProbs(String name, NDArray a) {
+        value(name, a, LOG_PROBS);
+    }
+
+    void finite(String name, NDArray a) {
+        value(name, a, FINITE);
+    }
+
+    void mask(String name, NDArray a) {
+        value(name, a, MASK);
+    }
+
+    void uniforms(String name, NDArray a) {
+        value(name, a, UNIFORMS);
+    }
+
+    /** Distinct ids within each top-k list [..., k]. */
+    void distinct(String name, NDArray ids) {
+        if (ids.getShape().get(ids.getShape().dimension() - 1) >= 2) {
+            value(name, ids, DISTINCT);
+        }
+    }
+
+    /**
+     * Ids in [0, vocab); {@code vocab = Long.MAX_VALUE} means unknown (then only negatives are errors).
+     * {@code always}: also on the trusted path.
+     */
+    void ids(String name, NDArray ids, long vocab, boolean always) {
+        Rule rule = new Rule(a -> vocab == Long.MAX_VALUE ? a.min().lt(0)
+                : a.min().lt(0).logicalOr(a.max().gte(vocab)), (n, a) -> idsEager(n, a, vocab));
+        if (always) {
+            register(name, ids, rule);
+        } else {
+            value(name, ids, rule);
+        }
+    }
+
+    /**
+     * Logits [..., V] (MATH.md §1, for logits): every value finite or −∞ (−∞ = probability 0 is legal)
+     * once converted to float32, where the math runs — so a half-precision or float64 value that is or
+     * becomes ±∞ there is caught here and named — and at least one finite logit per row (a row of only
+     * −∞ has no distribution). NaN and +∞ are errors: log-softmax turns them into NaN log-probs, and
+     * DJL would give a finite loss with a NaN gradient. The device test is one row reduction: max over V
+     * is NaN if the row has a NaN (torch's max propagates NaN), +∞ if it has a +∞, −∞ if every logit is −∞.
+     */
+    void logits(String name, NDArray a) {
+        Shape shape = a.getShape();
+        if (shape.dimension() == 0 || shape.get(shape.dimension() - 1) == 0) {
+            throw new IllegalArgumentException(name + " has shape " + shape + ": the vocabulary V (last axis) must be"
+                    + " at least 1");
+        }
+        value(name, a, LOGITS);
+    }
+
+    /**
+     * {@link #logits} for the logits entry point with float32 logits, read off what the loss computes
+     * anyway: the top-k values [B,T,k] of the log-softmax of {@code logits}. A row breaks the logits rule
+     * (a NaN, a +∞, or every logit −∞) exactly when its log-softmax is NaN somewhere — torch's
+     * log-softmax subtracts the row max, so ∞ − ∞ and NaN spread over the row — and top-k ranks NaN
+     * first: one [B,T,k] test instead of a reduction over V. Only a failing batch pays the full check.
+     */
+    void logitsFromTopK(String name, NDArray logits, NDArray topLogProbs) {
+        value(name, topLogProbs, new Rule(top -> top.isNaN().any(), (n, top) -> logitsFromTopKEager(n, logits, top)));
+    }
+
+    private void value(String name, NDArray a, Rule rule) {
+        if (values) {
+            register(name, a, rule);
+        }
+    }
+
+    private void register(String name, NDArray a, Rule rule) {
+        if (!deferred) {
+            rule.check().accept(name, a);
+        } else if (!a.isEmpty()) { // an empty array breaks no rule (and torch refuses its full reductions)
+            flags.add(rule.flag().apply(a));
+            exact.add(() -> rule.check().accept(name, a));
+        }
+    }
+
+    /**
+     * One host read for every rule collected since the last call; when one failed, the exact checks in
+     * the order they were collected, so the first bad input is named as by an eager check.
+     */
+    void verify() {
+        if (flags.isEmpty()) {
+            return;
+        }
+        boolean failed;
+        try (NDArray stacked = NDArrays.stack(flags); NDArray any = stacked.any()) {
+            failed = any.getBoolean();
+        }
+        List<Runnable> pending = new ArrayList<>(exact);
+        flags.clear();
+        exact.clear();
+        if (failed) {
+            pending.forEach(Runnable::run);
+        }
+    }
+
+    /** A float32 view of {@code a}: detached (no copy, nothing recorded for autograd), or a float32 copy. */
+    private static NDArray float32(NDArray a) {
+        return a.getDataType() == DataType.FLOAT32 ? a.stopGradient() : a.toType(DataType.FLOAT32, false);
+    }
+
+    private static NDArray zeroOrOne(NDArray f) {
+        return f.eq(0f).logicalOr(f.eq(1f));
+    }
+
+    private static NDArray badRows(NDArray rowMax) {
+        return rowMax.isNaN().logicalOr(rowMax.isInfinite());
+    }
+
+    /** True when a list [..., k] repeats an id: the lists sorted, neighbours compared (O(k log k) per list). */
+    private static NDArray repeats(NDArray ids) {
+        NDArray sorted = ids.sort(-1);
+        return sorted.get("..., 1:").eq(sorted.get("..., :-1")).any();
+    }
+
+    /** An element rule checked exactly: the first element {@code bad} marks, with its value. */
+    private static void element(String name, NDArray a, UnaryOperator<NDArray> bad, String rule) {
+        try (NDManager scope = a.getManager().newSubManager()) {
+            NDArray f = a.toType(DataType.FLOAT32, true);
+            f.attach(scope);
+            NDArray b = bad.apply(f);
+            if (any(b)) {
+                throw new IllegalArgumentException(name + firstIndex(b) + " = " + valueAt(f, b) + rule);
+            }
+        }
     }
 
     static void shape(String name, NDArray a, Shape expected) {
@@ -42,7 +229,7 @@ final class DjlChecks {
      * −∞ has no distribution). NaN and +∞ are errors: log-softmax turns them into NaN log-probs, and
      * DJL would give a finite loss with a NaN gradient.
      */
-    static void logits(String name, NDArray a) {
+    private static void logitsEager(String name, NDArray a) {
         Shape shape = a.getShape();
         if (shape.dimension() == 0 || shape.get(shape.dimension() - 1) == 0) {
             throw new IllegalArgumentException(name + " has shape " + shape + ": the vocabulary V (last axis) must be"
@@ -86,13 +273,13 @@ final class DjlChecks {
      * [B,T,k] test instead of a reduction over V. Only a failing batch pays the full {@link #logits}
      * check, which names the first bad element with the same message as before.
      */
-    static void logitsFromTopK(String name, NDArray logits, NDArray topLogProbs) {
+    private static void logitsFromTopKEager(String name, NDArray logits, NDArray topLogProbs) {
         try (NDArray nan = topLogProbs.isNaN()) {
             if (!any(nan)) {
                 return;
             }
         }
-        logits(name, logits);
+        logitsEager(name, logits);
         throw new IllegalStateException(name + ": NaN log-probs from logits that pass the logits rule");
     }
 
@@ -104,33 +291,8 @@ final class DjlChecks {
         return String.valueOf(f.toFloatArray()[flat]);
     }
 
-    /** NaN, +∞ or a log-prob above the tolerance. */
-    static void logProbs(String name, NDArray a) {
-        try (NDArray f = a.toType(DataType.FLOAT32, true);
-             NDArray nan = f.isNaN();
-             NDArray high = f.gt(LOG_PROB_TOLERANCE);
-             NDArray bad = nan.logicalOr(high)) {
-            if (any(bad)) {
-                String index = firstIndex(bad);
-                throw new IllegalArgumentException(name + index + " = " + valueAt(f, bad)
-                        + " is not a log-prob; log-probs must be <= 0 (-inf is allowed), not NaN or +inf");
-            }
-        }
-    }
-
-    static void finite(String name, NDArray a) {
-        try (NDArray f = a.toType(DataType.FLOAT32, true);
-             NDArray nan = f.isNaN();
-             NDArray inf = f.isInfinite();
-             NDArray bad = nan.logicalOr(inf)) {
-            if (any(bad)) {
-                throw new IllegalArgumentException(name + firstIndex(bad) + " = " + valueAt(f, bad) + " is not finite");
-            }
-        }
-    }
-
     /** Ids in [0, vocab); {@code vocab = Long.MAX_VALUE} means unknown (then only negatives are errors). */
-    static void ids(String name, NDArray ids, long vocab) {
+    private static void idsEager(String name, NDArray ids, long vocab) {
         boolean known = vocab != Long.MAX_VALUE;
         try (NDArray low = ids.lt(0);
              NDArray high = known ? ids.gte(vocab) : ids.lt(0);
@@ -151,7 +313,7 @@ final class DjlChecks {
      * per list on [..., k] arrays. Only when a repeat exists is the [..., k, k] comparison built, to
      * name the first repeating position.
      */
-    static void distinct(String name, NDArray ids) {
+    private static void distinctEager(String name, NDArray ids) {
         long k = ids.getShape().get(ids.getShape().dimension() - 1);
         if (k < 2) {
             return;
@@ -173,31 +335,6 @@ final class DjlChecks {
              NDArray dup = count.gt(1)) {
             throw new IllegalArgumentException(name + firstIndex(dup)
                     + " repeats an id of the same list; ids within one top-k list must be distinct (k = " + k + ")");
-        }
-    }
-
-    static void mask(String name, NDArray m) {
-        try (NDArray f = m.toType(DataType.FLOAT32, true);
-             NDArray zero = f.eq(0f);
-             NDArray one = f.eq(1f);
-             NDArray ok = zero.logicalOr(one);
-             NDArray bad = ok.logicalNot()) {
-            if (any(bad)) {
-                throw new IllegalArgumentException(name + firstIndex(bad) + " = " + valueAt(f, bad) + " must be 0 or 1");
-            }
-        }
-    }
-
-    static void uniforms(String name, NDArray u) {
-        try (NDArray f = u.toType(DataType.FLOAT32, true);
-             NDArray low = f.lt(0f);
-             NDArray high = f.gte(1f);
-             NDArray nan = f.isNaN();
-             NDArray out = low.logicalOr(high);
-             NDArray bad = out.logicalOr(nan)) {
-            if (any(bad)) {
-                throw new IllegalArgumentException(name + firstIndex(bad) + " = " + valueAt(f, bad) + " is outside [0, 1)");
-            }
         }
     }
 

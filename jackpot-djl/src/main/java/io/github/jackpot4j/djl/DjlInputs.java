@@ -8,29 +8,27 @@ import java.util.function.BiConsumer;
 
 /**
  * The inputs of each entry point checked against MATH.md §1 before any math, at the edge: shapes and
- * dtypes always (host-side, free), the values with {@link DjlChecks}' rules when {@code validate}
- * (device reductions; the error names the input and its first bad index).
+ * dtypes at once (host-side, free), the values with {@link DjlChecks}' rules (device reductions read
+ * back together; an error names the input and its first bad index).
  */
 final class DjlInputs {
     private DjlInputs() {
     }
 
     /** The rollout side against the batch's [B,T] (and V when known; {@code Long.MAX_VALUE} when not). */
-    static void rollout(JackpotConfig config, RolloutBatch rollout, Shape tokens, long vocab, boolean validate) {
+    static void rollout(JackpotConfig config, RolloutBatch rollout, Shape tokens, long vocab, DjlChecks checks) {
         DjlChecks.shape("token_ids", rollout.tokenIds, tokens);
         DjlChecks.integer("token_ids", rollout.tokenIds);
         DjlChecks.shape("old_log_probs", rollout.oldLogProbs, tokens);
         DjlChecks.shape("advantages", rollout.advantages, tokens);
-        if (validate) {
-            if (vocab != Long.MAX_VALUE) {
-                DjlChecks.ids("token_ids", rollout.tokenIds, vocab);
-            }
-            DjlChecks.logProbs("old_log_probs", rollout.oldLogProbs);
-            DjlChecks.finite("advantages", rollout.advantages);
+        if (vocab != Long.MAX_VALUE) {
+            checks.ids("token_ids", rollout.tokenIds, vocab, false);
         }
-        optional("response_mask", rollout.responseMask, tokens, validate, DjlChecks::mask);
-        optional("uniforms", rollout.uniforms, tokens, validate, DjlChecks::uniforms);
-        optional("actor_old_log_probs", rollout.actorOldLogProbs, tokens, validate, DjlChecks::logProbs);
+        checks.logProbs("old_log_probs", rollout.oldLogProbs);
+        checks.finite("advantages", rollout.advantages);
+        optional("response_mask", rollout.responseMask, tokens, checks::mask);
+        optional("uniforms", rollout.uniforms, tokens, checks::uniforms);
+        optional("actor_old_log_probs", rollout.actorOldLogProbs, tokens, checks::logProbs);
         if (rollout.rolloutLogits != null) {
             Shape expected = new Shape(tokens.get(0), tokens.get(1), vocab == Long.MAX_VALUE
                     ? rollout.rolloutLogits.getShape().get(2) : vocab);
@@ -43,38 +41,35 @@ final class DjlInputs {
         DjlChecks.shape("rollout_topk_ids", rollout.rolloutTopkIds, lists);
         DjlChecks.shape("rollout_topk_log_probs", rollout.rolloutTopkLogProbs, lists);
         DjlChecks.integer("rollout_topk_ids", rollout.rolloutTopkIds);
-        if (validate) {
-            if (vocab != Long.MAX_VALUE) {
-                DjlChecks.ids("rollout_topk_ids", rollout.rolloutTopkIds, vocab);
-            }
-            DjlChecks.distinct("rollout_topk_ids", rollout.rolloutTopkIds);
-            DjlChecks.logProbs("rollout_log_probs", rollout.rolloutLogProbs);
-            DjlChecks.logProbs("rollout_topk_log_probs", rollout.rolloutTopkLogProbs);
+        if (vocab != Long.MAX_VALUE) {
+            checks.ids("rollout_topk_ids", rollout.rolloutTopkIds, vocab, false);
         }
+        checks.distinct("rollout_topk_ids", rollout.rolloutTopkIds);
+        checks.logProbs("rollout_log_probs", rollout.rolloutLogProbs);
+        checks.logProbs("rollout_topk_log_probs", rollout.rolloutTopkLogProbs);
     }
 
-    /** An optional input [B,T]: its shape when given, its values when also {@code validate}. */
-    private static void optional(String name, NDArray a, Shape tokens, boolean validate,
-                                 BiConsumer<String, NDArray> rule) {
+    /** An optional input [B,T]: its shape and values when given. */
+    private static void optional(String name, NDArray a, Shape tokens, BiConsumer<String, NDArray> rule) {
         if (a != null) {
             DjlChecks.shape(name, a, tokens);
-            if (validate) {
-                rule.accept(name, a);
-            }
+            rule.accept(name, a);
         }
     }
 
     /** The target's top-k lists of the log-prob entry point, [B,T,k]. */
-    static void target(TargetTopK target, Shape lists, long vocab, boolean validate) {
+    static void target(TargetTopK target, Shape lists, long vocab, DjlChecks checks) {
         DjlChecks.shape("target_topk_ids", target.ids, lists);
         DjlChecks.shape("target_topk_log_probs", target.logProbs, lists);
         DjlChecks.shape("target_log_probs_at_rollout_topk", target.logProbsAtRolloutTopK, lists);
         DjlChecks.integer("target_topk_ids", target.ids);
-        if (validate) {
-            DjlChecks.ids("target_topk_ids", target.ids, vocab);
-            DjlChecks.distinct("target_topk_ids", target.ids);
-            DjlChecks.logProbs("target_topk_log_probs", target.logProbs);
-            DjlChecks.logProbs("target_log_probs_at_rollout_topk", target.logProbsAtRolloutTopK);
+        checks.ids("target_topk_ids", target.ids, vocab, false);
+        checks.distinct("target_topk_ids", target.ids);
+        checks.logProbs("target_topk_log_probs", target.logProbs);
+        checks.logProbs("target_log_probs_at_rollout_topk", target.logProbsAtRolloutTopK);
+        if (target.rolloutLogProbsAtTargetTopK != null) {
+            DjlChecks.shape("rollout_log_probs_at_target_topk", target.rolloutLogProbsAtTargetTopK, lists);
+            checks.logProbs("rollout_log_probs_at_target_topk", target.rolloutLogProbsAtTargetTopK);
         }
     }
 
@@ -99,13 +94,14 @@ final class DjlInputs {
         Shape tokens = new Shape(shape.get(0), shape.get(1));
         topKFits(k, shape.get(2), "actor_logits");
         agree("actor_logits", actorLogits, tokens, rollout);
-        DjlChecks.logits("actor_logits", actorLogits);
+        DjlChecks checks = DjlChecks.eager();
+        checks.logits("actor_logits", actorLogits);
         if (rollout.actorOldLogProbs != null) {
             DjlChecks.shape("actor_old_log_probs", rollout.actorOldLogProbs, tokens);
-            DjlChecks.logProbs("actor_old_log_probs", rollout.actorOldLogProbs);
+            checks.logProbs("actor_old_log_probs", rollout.actorOldLogProbs);
         } else if (rollout.rolloutLogProbs != null) { // the default anchor
             DjlChecks.shape("rollout_log_probs", rollout.rolloutLogProbs, tokens);
-            DjlChecks.logProbs("rollout_log_probs", rollout.rolloutLogProbs);
+            checks.logProbs("rollout_log_probs", rollout.rolloutLogProbs);
         }
     }
 
@@ -118,11 +114,12 @@ final class DjlInputs {
         DjlChecks.shape("actor_logits", actorLogits, shape);
         DjlChecks.floating("policy_logits", policyLogits);
         DjlChecks.floating("actor_logits", actorLogits);
-        DjlChecks.logits("actor_logits", actorLogits);
-        DjlChecks.logits("policy_logits", policyLogits);
+        DjlChecks checks = DjlChecks.eager();
+        checks.logits("actor_logits", actorLogits);
+        checks.logits("policy_logits", policyLogits);
         if (rollout.responseMask != null) {
             DjlChecks.shape("response_mask", rollout.responseMask, new Shape(shape.get(0), shape.get(1)));
-            DjlChecks.mask("response_mask", rollout.responseMask);
+            checks.mask("response_mask", rollout.responseMask);
         }
     }
 
@@ -139,15 +136,18 @@ final class DjlInputs {
         agree(name, logits, new Shape(shape.get(0), shape.get(1)), rollout);
     }
 
-    /** The entry from log-probs: k ≤ V of {@code rollout_logits} when given, and [B,T] agreeing with {@code token_ids}. */
-    static void logProbsEntry(int k, NDArray logProbs, RolloutBatch rollout) {
+    /**
+     * The entry from log-probs: k ≤ V of {@code rollout_logits} when given, and [B,T] agreeing with
+     * {@code token_ids}; with V unknown, ids can still be negative (checked on the trusted path too).
+     */
+    static void logProbsEntry(int k, NDArray logProbs, RolloutBatch rollout, DjlChecks checks) {
         if (rollout.rolloutLogits != null && rollout.rolloutLogits.getShape().dimension() == 3) {
             topKFits(k, rollout.rolloutLogits.getShape().get(2), "rollout_logits");
         }
         agree("log_probs", logProbs, logProbs.getShape(), rollout);
-        if (rollout.rolloutLogits == null) { // V unknown: ids can still be negative
-            DjlChecks.ids("token_ids", rollout.tokenIds, Long.MAX_VALUE);
-            DjlChecks.ids("rollout_topk_ids", rollout.rolloutTopkIds, Long.MAX_VALUE);
+        if (rollout.rolloutLogits == null) {
+            checks.ids("token_ids", rollout.tokenIds, Long.MAX_VALUE, true);
+            checks.ids("rollout_topk_ids", rollout.rolloutTopkIds, Long.MAX_VALUE, true);
         }
     }
 

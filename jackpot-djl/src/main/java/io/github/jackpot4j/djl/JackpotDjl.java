@@ -85,22 +85,23 @@ public final class JackpotDjl {
         try (NDManager sub = caller.newSubManager(policyLogits.getDevice())) {
             tempAttach(sub, policyLogits, rollout.arrays());
             DjlInputs.logitsEntry(config.topK(), "policy_logits", policyLogits, rollout);
+            DjlChecks checks = DjlChecks.deferred(validate);
             DjlInputs.rollout(config, rollout, new Shape(logitShape.get(0), logitShape.get(1)), logitShape.get(2),
-                    validate);
+                    checks);
             boolean float32 = policyLogits.getDataType() == DataType.FLOAT32;
-            if (validate && !float32) { // the rule is "finite in float32": checked on a float32 copy
-                DjlChecks.logits("policy_logits", policyLogits);
+            if (!float32) { // the rule is "finite in float32": checked on a float32 copy
+                checks.logits("policy_logits", policyLogits);
             }
             // one log-softmax over V, shared by the sampled log-probs, the target's top-k and the gathers
             NDArray logp = DjlMath.toFloat32(policyLogits).logSoftmax(-1);
             NDArray target = logp.stopGradient();
             NDList top = target.topK(config.topK(), -1);
-            if (validate && float32) { // the logits rule from the top-k values: no extra pass over [B,T,V]
-                DjlChecks.logitsFromTopK("policy_logits", policyLogits, top.get(0));
+            if (float32) { // the logits rule from the top-k values: no extra pass over [B,T,V]
+                checks.logitsFromTopK("policy_logits", policyLogits, top.get(0));
             }
             NDArray ids = rollout.tokenIds.toType(DataType.INT64, false);
+            RolloutSide side = RolloutSide.of(config, rollout, ids, checks).withInt64Ids(); // gathered from below
             NDArray logProbs = logp.gather(ids.expandDims(-1), -1).squeeze(-1);
-            RolloutSide side = RolloutSide.of(config, rollout, ids, validate).withInt64Ids(); // gathered from below
             NDArray targetIds = top.get(1);
             TargetTopK targetTopK = new TargetTopK(targetIds, top.get(0), target.gather(side.topIds(), -1),
                     side.logSoftmax() != null ? side.logSoftmax().gather(targetIds, -1) : null);
@@ -187,15 +188,14 @@ public final class JackpotDjl {
             all.addAll(target.arrays());
             tempAttach(sub, logProbs, all);
             long vocab = rollout.rolloutLogits != null ? rollout.rolloutLogits.getShape().get(2) : Long.MAX_VALUE;
-            DjlInputs.logProbsEntry(config.topK(), logProbs, rollout);
-            DjlInputs.rollout(config, rollout, tokens, vocab, validate);
-            if (validate) {
-                DjlChecks.logProbs("log_probs", logProbs);
-            }
+            DjlChecks checks = DjlChecks.deferred(validate);
+            DjlInputs.logProbsEntry(config.topK(), logProbs, rollout, checks);
+            DjlInputs.rollout(config, rollout, tokens, vocab, checks);
+            checks.logProbs("log_probs", logProbs);
             Shape lists = new Shape(tokens.get(0), tokens.get(1), config.topK());
-            DjlInputs.target(target, lists, vocab, validate);
+            DjlInputs.target(target, lists, vocab, checks);
             NDArray ids = rollout.tokenIds.toType(DataType.INT64, false);
-            RolloutSide side = RolloutSide.of(config, rollout, ids, validate);
+            RolloutSide side = RolloutSide.of(config, rollout, ids, checks);
             // The ids only meet in the union's equality test when no rollout logits are gathered: keep
             // them in their own integer type when both lists share it (no int64 copies of [B,T,k]).
             boolean sameIdType = rollout.rolloutLogits == null
@@ -207,12 +207,6 @@ public final class JackpotDjl {
             NDArray rolloutAtTarget = target.rolloutLogProbsAtTargetTopK != null
                     ? target.rolloutLogProbsAtTargetTopK.toType(DataType.FLOAT32, false)
                     : side.logSoftmax() != null ? side.logSoftmax().gather(targetIds, -1) : null;
-            if (target.rolloutLogProbsAtTargetTopK != null) {
-                DjlChecks.shape("rollout_log_probs_at_target_topk", target.rolloutLogProbsAtTargetTopK, lists);
-                if (validate) {
-                    DjlChecks.logProbs("rollout_log_probs_at_target_topk", rolloutAtTarget);
-                }
-            }
             TargetTopK resolved = new TargetTopK(targetIds, target.logProbs.toType(DataType.FLOAT32, false),
                     target.logProbsAtRolloutTopK.toType(DataType.FLOAT32, false), rolloutAtTarget);
             return DjlKernel.compute(new DjlKernel.Call(config, caller, sub, rollout, global, options),

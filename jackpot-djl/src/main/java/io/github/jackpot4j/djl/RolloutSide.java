@@ -15,13 +15,15 @@ import io.github.jackpot4j.core.JackpotConfig;
  */
 record RolloutSide(NDArray logProbs, NDArray topIds, NDArray topLogProbs, NDArray logSoftmax) {
 
-    static RolloutSide of(JackpotConfig config, RolloutBatch rollout, NDArray ids, boolean validate) {
+    /** Runs {@code checks} (with the rollout logits' rule) before any gather reads an id. */
+    static RolloutSide of(JackpotConfig config, RolloutBatch rollout, NDArray ids, DjlChecks checks) {
+        if (rollout.rolloutLogits != null) {
+            checks.logits("rollout_logits", rollout.rolloutLogits);
+        }
+        checks.verify();
         if (rollout.rolloutLogits == null) {
             return new RolloutSide(rollout.rolloutLogProbs.toType(DataType.FLOAT32, false), rollout.rolloutTopkIds,
                     rollout.rolloutTopkLogProbs.toType(DataType.FLOAT32, false), null);
-        }
-        if (validate) {
-            DjlChecks.logits("rollout_logits", rollout.rolloutLogits);
         }
         NDArray logSoftmax = rollout.rolloutLogits.toType(DataType.FLOAT32, false).logSoftmax(-1).stopGradient();
         NDArray logProbs = logSoftmax.gather(ids.expandDims(-1), -1).squeeze(-1);
