@@ -38,9 +38,9 @@ final class DjlChecks {
     private static final Rule UNIFORMS = new Rule(a -> float32(a).min().gte(0f).logicalAnd(float32(a).max().lt(1f))
             .logicalNot(),
             (name, a) -> element(name, a, f -> f.lt(0f).logicalOr(f.gte(1f)).logicalOr(f.isNaN()), " is outside [0, 1)"));
-    private static final Rule DISTINCT = new Rule(DjlChecks::repeats, DjlChecks::distinctEager);
+    private static final Rule DISTINCT = new Rule(DjlChecks::repeats, DjlChecks::distinctExact);
     private static final Rule LOGITS = new Rule(a -> badRows(float32(a).max(new int[] {-1})).any(),
-            DjlChecks::logitsEager);
+            DjlChecks::logitsExact);
 
     private final boolean deferred;
     private final boolean values;
@@ -63,11 +63,6 @@ final class DjlChecks {
      */
     static DjlChecks deferred(boolean values) {
         return new DjlChecks(true, values);
-    }
-
-    /** True when the value rules apply (the default; {@code Options.validateInputs(false)} turns them off). */
-    boolean values() {
-        return values;
     }
 
     /** NaN, +∞ or a log-prob above the tolerance. */
@@ -100,7 +95,7 @@ final class DjlChecks {
      */
     void ids(String name, NDArray ids, long vocab, boolean always) {
         Rule rule = new Rule(a -> vocab == Long.MAX_VALUE ? a.min().lt(0)
-                : a.min().lt(0).logicalOr(a.max().gte(vocab)), (n, a) -> idsEager(n, a, vocab));
+                : a.min().lt(0).logicalOr(a.max().gte(vocab)), (n, a) -> idsExact(n, a, vocab));
         if (always) {
             register(name, ids, rule);
         } else {
@@ -133,7 +128,14 @@ final class DjlChecks {
      * first: one [B,T,k] test instead of a reduction over V. Only a failing batch pays the full check.
      */
     void logitsFromTopK(String name, NDArray logits, NDArray topLogProbs) {
-        value(name, topLogProbs, new Rule(top -> top.isNaN().any(), (n, top) -> logitsFromTopKEager(n, logits, top)));
+        value(name, topLogProbs, new Rule(top -> top.isNaN().any(), (n, top) -> {
+            try (NDArray nan = top.isNaN()) {
+                if (any(nan)) {
+                    logitsExact(n, logits);
+                    throw new IllegalStateException(n + ": NaN log-probs from logits that pass the logits rule");
+                }
+            }
+        }));
     }
 
     private void value(String name, NDArray a, Rule rule) {
@@ -143,11 +145,20 @@ final class DjlChecks {
     }
 
     private void register(String name, NDArray a, Rule rule) {
-        if (!deferred) {
-            rule.check().accept(name, a);
-        } else if (!a.isEmpty()) { // an empty array breaks no rule (and torch refuses its full reductions)
+        if (a.isEmpty()) { // an empty array breaks no rule (and torch refuses its full reductions)
+            return;
+        }
+        if (deferred) {
             flags.add(rule.flag().apply(a));
             exact.add(() -> rule.check().accept(name, a));
+            return;
+        }
+        boolean failed;
+        try (NDManager scope = a.getManager().newSubManager()) {
+            failed = rule.flag().apply(copy(scope, a, null)).getBoolean();
+        }
+        if (failed) {
+            rule.check().accept(name, a);
         }
     }
 
@@ -193,8 +204,7 @@ final class DjlChecks {
     /** An element rule checked exactly: the first element {@code bad} marks, with its value. */
     private static void element(String name, NDArray a, UnaryOperator<NDArray> bad, String rule) {
         try (NDManager scope = a.getManager().newSubManager()) {
-            NDArray f = a.toType(DataType.FLOAT32, true);
-            f.attach(scope);
+            NDArray f = copy(scope, a, DataType.FLOAT32);
             NDArray b = bad.apply(f);
             if (any(b)) {
                 throw new IllegalArgumentException(name + firstIndex(b) + " = " + valueAt(f, b) + rule);
@@ -222,120 +232,63 @@ final class DjlChecks {
         }
     }
 
-    /**
-     * Logits [..., V] (MATH.md §1, for logits): every value finite or −∞ (−∞ = probability 0 is legal)
-     * once converted to float32, where the math runs — so a half-precision or float64 value that is or
-     * becomes ±∞ there is caught here and named — and at least one finite logit per row (a row of only
-     * −∞ has no distribution). NaN and +∞ are errors: log-softmax turns them into NaN log-probs, and
-     * DJL would give a finite loss with a NaN gradient.
-     */
-    private static void logitsEager(String name, NDArray a) {
-        Shape shape = a.getShape();
-        if (shape.dimension() == 0 || shape.get(shape.dimension() - 1) == 0) {
-            throw new IllegalArgumentException(name + " has shape " + shape + ": the vocabulary V (last axis) must be"
-                    + " at least 1");
-        }
-        // The training path costs one row reduction: max over V is NaN if the row has a NaN (torch's max
-        // propagates NaN), +∞ if it has a +∞, −∞ if every logit is −∞. A float32 input is read through a
-        // detached view (no copy, nothing recorded for autograd); other types through a float32 copy.
-        try (NDArray f = a.getDataType() == DataType.FLOAT32 ? a.stopGradient() : a.toType(DataType.FLOAT32, true);
-             NDArray rowMax = f.max(new int[] {-1});
-             NDArray rowNaN = rowMax.isNaN();
-             NDArray rowInf = rowMax.isInfinite();
-             NDArray rowBad = rowNaN.logicalOr(rowInf)) {
-            if (!any(rowBad)) {
-                return;
-            }
-            try (NDArray nan = f.isNaN();
-                 NDArray plusInf = f.eq(Float.POSITIVE_INFINITY);
-                 NDArray bad = nan.logicalOr(plusInf)) {
-                if (any(bad)) {
-                    int flat = firstFlat(bad);
-                    if (Float.isNaN(f.toFloatArray()[flat])) {
-                        throw new IllegalArgumentException(name + firstIndex(bad) + " is NaN");
-                    }
-                    String value = original(a, f, flat);
-                    String converted = a.getDataType() != DataType.FLOAT64 ? "" : " (as float32: " + f.toFloatArray()[flat] + ")";
-                    throw new IllegalArgumentException(name + firstIndex(bad) + " = " + value + converted
-                            + " is not a legal logit: logits must be finite or -inf in float32 (NaN and +inf are not)");
-                }
-            }
-            throw new IllegalArgumentException(name + firstIndex(rowBad) + " has every logit = -inf: that row has"
-                    + " no distribution (at least one logit must be finite)");
-        }
-    }
-
-    /**
-     * {@link #logits} for the logits entry point with float32 logits, read off what the loss computes
-     * anyway: the top-k values [B,T,k] of the log-softmax of {@code logits}. A row breaks the logits rule (a NaN,
-     * a +∞, or every logit −∞) exactly when its log-softmax is NaN somewhere — torch's log-softmax
-     * subtracts the row max, so ∞ − ∞ and NaN spread over the row — and top-k ranks NaN first: one
-     * [B,T,k] test instead of a reduction over V. Only a failing batch pays the full {@link #logits}
-     * check, which names the first bad element with the same message as before.
-     */
-    private static void logitsFromTopKEager(String name, NDArray logits, NDArray topLogProbs) {
-        try (NDArray nan = topLogProbs.isNaN()) {
-            if (!any(nan)) {
-                return;
-            }
-        }
-        logitsEager(name, logits);
-        throw new IllegalStateException(name + ": NaN log-probs from logits that pass the logits rule");
-    }
-
-    /** The value at {@code flat} as the caller gave it (double for float64 inputs, else the float32 copy's). */
-    private static String original(NDArray a, NDArray f, int flat) {
-        if (a.getDataType() == DataType.FLOAT64) {
-            return String.valueOf(a.toDoubleArray()[flat]);
-        }
-        return String.valueOf(f.toFloatArray()[flat]);
-    }
-
-    /** Ids in [0, vocab); {@code vocab = Long.MAX_VALUE} means unknown (then only negatives are errors). */
-    private static void idsEager(String name, NDArray ids, long vocab) {
-        boolean known = vocab != Long.MAX_VALUE;
-        try (NDArray low = ids.lt(0);
-             NDArray high = known ? ids.gte(vocab) : ids.lt(0);
-             NDArray bad = low.logicalOr(high)) {
+    /** The logits rule exactly: the first NaN or +∞ logit (in float32), else the first row of only −∞. */
+    private static void logitsExact(String name, NDArray a) {
+        try (NDManager scope = a.getManager().newSubManager()) {
+            NDArray f = copy(scope, a, DataType.FLOAT32);
+            NDArray bad = f.isNaN().logicalOr(f.eq(Float.POSITIVE_INFINITY));
             if (any(bad)) {
-                long id;
-                try (NDArray l = ids.toType(DataType.INT64, true)) {
-                    id = l.toLongArray()[firstFlat(bad)];
+                int flat = firstFlat(bad);
+                float value = f.toFloatArray()[flat];
+                if (Float.isNaN(value)) {
+                    throw new IllegalArgumentException(name + firstIndex(bad) + " is NaN");
                 }
-                throw new IllegalArgumentException(name + firstIndex(bad) + " = " + id
+                String given = a.getDataType() != DataType.FLOAT64 ? String.valueOf(value)
+                        : a.toDoubleArray()[flat] + " (as float32: " + value + ")";
+                throw new IllegalArgumentException(name + firstIndex(bad) + " = " + given
+                        + " is not a legal logit: logits must be finite or -inf in float32 (NaN and +inf are not)");
+            }
+            NDArray empty = f.max(new int[] {-1}).eq(Float.NEGATIVE_INFINITY);
+            if (any(empty)) {
+                throw new IllegalArgumentException(name + firstIndex(empty) + " has every logit = -inf: that row has"
+                        + " no distribution (at least one logit must be finite)");
+            }
+        }
+    }
+
+    private static void idsExact(String name, NDArray ids, long vocab) {
+        boolean known = vocab != Long.MAX_VALUE;
+        try (NDManager scope = ids.getManager().newSubManager()) {
+            NDArray l = copy(scope, ids, DataType.INT64);
+            NDArray bad = known ? l.lt(0).logicalOr(l.gte(vocab)) : l.lt(0);
+            if (any(bad)) {
+                throw new IllegalArgumentException(name + firstIndex(bad) + " = " + l.toLongArray()[firstFlat(bad)]
                         + " is outside the vocabulary [0, " + (known ? String.valueOf(vocab) : "V") + ")");
             }
         }
     }
 
+    /** The first position of a list [..., k] whose id occurs twice in it (a [..., k, k] comparison). */
+    private static void distinctExact(String name, NDArray ids) {
+        try (NDManager scope = ids.getManager().newSubManager()) {
+            NDArray c = copy(scope, ids, ids.getDataType());
+            NDArray dup = c.expandDims(-1).eq(c.expandDims(-2)).toType(DataType.INT32, false).sum(new int[] {-1}).gt(1);
+            if (any(dup)) {
+                throw new IllegalArgumentException(name + firstIndex(dup) + " repeats an id of the same list; ids"
+                        + " within one top-k list must be distinct (k = " + c.getShape().get(c.getShape().dimension() - 1)
+                        + ")");
+            }
+        }
+    }
+
     /**
-     * Distinct ids within each top-k list [..., k]: the lists sorted, neighbours compared — O(k log k)
-     * per list on [..., k] arrays. Only when a repeat exists is the [..., k, k] comparison built, to
-     * name the first repeating position.
+     * A copy of {@code a} in {@code scope} (of another type, or a detached view when {@code type} is null),
+     * so that what is derived from it closes with the scope.
      */
-    private static void distinctEager(String name, NDArray ids) {
-        long k = ids.getShape().get(ids.getShape().dimension() - 1);
-        if (k < 2) {
-            return;
-        }
-        boolean repeats;
-        try (NDArray sorted = ids.sort(-1);
-             NDArray tail = sorted.get("..., 1:");
-             NDArray head = sorted.get("..., :-1");
-             NDArray same = tail.eq(head)) {
-            repeats = any(same);
-        }
-        if (!repeats) {
-            return;
-        }
-        try (NDArray a = ids.expandDims(-1);
-             NDArray b = ids.expandDims(-2);
-             NDArray eq = a.eq(b);
-             NDArray count = eq.toType(DataType.INT32, false).sum(new int[] {-1});
-             NDArray dup = count.gt(1)) {
-            throw new IllegalArgumentException(name + firstIndex(dup)
-                    + " repeats an id of the same list; ids within one top-k list must be distinct (k = " + k + ")");
-        }
+    private static NDArray copy(NDManager scope, NDArray a, DataType type) {
+        NDArray c = type == null ? a.stopGradient() : a.toType(type, true);
+        c.attach(scope);
+        return c;
     }
 
     private static boolean any(NDArray bool) {

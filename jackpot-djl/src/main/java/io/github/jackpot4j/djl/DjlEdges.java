@@ -67,10 +67,9 @@ final class DjlEdges {
      * Refuses a loss beyond float32's range. The adapter computes in float32 (the core in double), so a
      * loss whose true value exceeds 3.4e38 — a KL between log-probs ~1e38 apart (logits near the float32
      * limit), or |Â| · ρ · r beyond it (e.g. {@code jackpot_clip_ratio} = 1e30) — would come back as ±∞
-     * with a NaN gradient, wrecking an optimizer step. One scalar read.
+     * with a NaN gradient, wrecking an optimizer step.
      */
-    static void requireFinite(NDArray loss, String what, String inputs) {
-        float value = loss.getFloat();
+    static void requireFinite(float value, String what, String inputs) {
         if (!Float.isFinite(value)) {
             throw new IllegalArgumentException(what + " = " + value + " is beyond the float32 range the DJL adapter"
                     + " computes in; the inputs that produce it: " + inputs);

@@ -61,7 +61,7 @@ final class DjlKernel {
         NDArray accept = acceptance.accept();
 
         // §4 the top-k union normalizer
-        DjlUnionNormalizer union = DjlUnionNormalizer.of(config, lambda, side, target, valid);
+        DjlUnionNormalizer union = DjlUnionNormalizer.of(config, lambda, side, target, valid, call.options().metrics());
 
         // §5 batch statistics (five scalars leave the device) and κ, computed by the core's BatchStatistics
         BatchStatistics local = statistics(call, tokens, valid, acceptance, union.zApprox(), lambda);
@@ -79,16 +79,23 @@ final class DjlKernel {
         NDArray perToken = accept.mul(weights.weights()).mul(objective.value());
         NDArray loss = DjlLossAgg.aggregate(config, perToken, accept, scope.acceptedTokens(), scope.sequences(),
                 tokens.get(1));
-        if (call.options().validateInputs) {
-            DjlEdges.requireFinite(loss, "the policy loss", "advantages (|A| · rho · r overflows; jackpot_clip_ratio = "
-                    + config.weightClip() + ", loss_scale_factor = " + config.lossScaleFactor() + ")");
+        // §10 metrics: one stacked read of scalars, with the loss's value when it is checked
+        Map<String, Double> metrics = Collections.emptyMap();
+        float lossValue = Float.NaN;
+        if (call.options().metrics()) {
+            DjlMetricSums.Read read = DjlMetricSums.assemble(config, new DjlMetricSums.Inputs(valid, accept, union,
+                    weights, objective, DjlMath.clampedLogRatio(targetLp, side.logProbs()),
+                    DjlMath.clampedLogRatio(oldLp, logProbs.stopGradient())), local, kappa, lambda, loss);
+            metrics = read.metrics();
+            lossValue = read.loss();
+        } else if (call.options().validateInputs()) {
+            lossValue = loss.getFloat();
         }
-
-        // §10 metrics: one stacked read of scalars
-        Map<String, Double> metrics = !call.options().metrics ? Collections.emptyMap()
-                : DjlMetricSums.assemble(config, new DjlMetricSums.Inputs(valid, acceptance, union, weights, objective,
-                        DjlMath.clampedLogRatio(targetLp, side.logProbs()),
-                        DjlMath.clampedLogRatio(oldLp, logProbs.stopGradient())), local, kappa, lambda);
+        if (call.options().validateInputs()) {
+            DjlEdges.requireFinite(lossValue, "the policy loss", "advantages (|A| · rho · r overflows;"
+                    + " jackpot_clip_ratio = " + config.weightClip() + ", loss_scale_factor = " + config.lossScaleFactor()
+                    + ")");
+        }
 
         for (NDArray a : new NDArray[] {loss, weights.weights(), accept, union.zApprox(), z, perToken}) {
             a.attach(call.caller());

@@ -26,35 +26,41 @@ final class DjlMetricSums {
      * @param targetOverRollout clamp(ℓ_tgt − ℓ_inf) [B,T]
      * @param oldOverNew        clamp(ℓ_old − ℓ_new) [B,T], stop-gradient
      */
-    record Inputs(NDArray valid, DjlAcceptance acceptance, DjlUnionNormalizer union, DjlWeights weights,
+    record Inputs(NDArray valid, NDArray accept, DjlUnionNormalizer union, DjlWeights weights,
                   DjlPolicyObjective objective, NDArray targetOverRollout, NDArray oldOverNew) {
     }
 
-    /** The §10 metrics by name; VALID and ACCEPTED come from the batch's statistics. */
-    static Map<String, Double> assemble(JackpotConfig config, Inputs in, BatchStatistics local, double kappa,
-                                        double lambda) {
+    /** The metrics, and the value of the loss read in the same host read. */
+    record Read(Map<String, Double> metrics, float loss) {
+    }
+
+    /** The §10 metrics by name; N, Σ Mask, Σ a and Σ Zapprox come from the batch's statistics. */
+    static Read assemble(JackpotConfig config, Inputs in, BatchStatistics local, double kappa, double lambda,
+                         NDArray loss) {
         Map<Sum, NDArray> device = deviceSums(config, in);
-        float[] read = NDArrays.stack(new NDList(device.values())).toFloatArray(); // in Sum order (EnumMap)
+        NDList stacked = new NDList(device.values()); // in Sum order (EnumMap)
+        stacked.add(loss);
+        float[] read = NDArrays.stack(stacked).toFloatArray();
         double[] sums = MetricSums.newSums();
         sums[Sum.VALID.ordinal()] = local.validTokens();
         sums[Sum.ACCEPTED.ordinal()] = local.acceptedTokens();
+        sums[Sum.ACCEPTANCE.ordinal()] = local.sumAcceptance();
+        sums[Sum.Z_APPROX.ordinal()] = local.sumZApprox();
         int i = 0;
         for (Sum sum : device.keySet()) {
             sums[sum.ordinal()] = read[i++];
         }
-        return MetricSums.assembleMap(sums, kappa, lambda);
+        return new Read(MetricSums.assembleMap(sums, kappa, lambda), read[i]);
     }
 
     private static Map<Sum, NDArray> deviceSums(JackpotConfig config, Inputs in) {
         NDArray valid = in.valid();
-        NDArray accept = in.acceptance().accept();
+        NDArray accept = in.accept();
         NDArray weights = in.weights().weights();
         // the weight metrics describe the weights that act: over accepted tokens, like the ESS (§10)
         NDArray rejected = accept.eq(0f);
         NDArray acceptedWeights = accept.mul(weights);
         Map<Sum, NDArray> s = new EnumMap<>(Sum.class);
-        s.put(Sum.ACCEPTANCE, in.acceptance().acceptance().mul(valid).sum());
-        s.put(Sum.Z_APPROX, in.union().zApprox().sum());
         s.put(Sum.UNION_SIZE, in.union().unionSize().mul(valid).sum());
         s.put(Sum.ROLLOUT_MASS, in.union().rolloutMass().mul(valid).sum());
         s.put(Sum.TARGET_MASS, in.union().targetMass().mul(valid).sum());

@@ -19,8 +19,9 @@ import io.github.jackpot4j.core.MissingRolloutProb;
  */
 record DjlUnionNormalizer(NDArray zApprox, NDArray unionSize, NDArray rolloutMass, NDArray targetMass) {
 
+    /** @param metrics false: no union size, and the masses only for the renormalization (null otherwise) */
     static DjlUnionNormalizer of(JackpotConfig config, double lambda, RolloutSide rollout, TargetTopK target,
-                                 NDArray valid) {
+                                 NDArray valid, boolean metrics) {
         if (!config.useJackpot()) {
             return new DjlUnionNormalizer(valid.zerosLike(), valid.zerosLike(), valid.zerosLike(), valid.zerosLike());
         }
@@ -41,12 +42,13 @@ record DjlUnionNormalizer(NDArray zApprox, NDArray unionSize, NDArray rolloutMas
         } else {
             qOnly = onlyTarget.zerosLike();
         }
-        NDArray rolloutMass = q.sum(new int[] {-1}).add(qOnly.sum(new int[] {-1}));
-        NDArray targetMass = p.sum(new int[] {-1}).add(pOnly.sum(new int[] {-1}));
+        boolean masses = metrics || config.useTopkRenorm();
+        NDArray rolloutMass = masses ? q.sum(new int[] {-1}).add(qOnly.sum(new int[] {-1})) : null;
+        NDArray targetMass = masses ? p.sum(new int[] {-1}).add(pOnly.sum(new int[] {-1})) : null;
         NDArray z = config.useTopkRenorm() ? renormalized(q, p, qOnly, pOnly, rolloutMass, targetMass, lambda)
                 : q.minimum(p.div((float) lambda)).sum(new int[] {-1})
                         .add(qOnly.minimum(pOnly.div((float) lambda)).sum(new int[] {-1}));
-        NDArray unionSize = onlyTarget.sum(new int[] {-1}).add((float) config.topK());
+        NDArray unionSize = metrics ? onlyTarget.sum(new int[] {-1}).add((float) config.topK()) : null;
         return new DjlUnionNormalizer(z.mul(valid), unionSize, rolloutMass, targetMass);
     }
 

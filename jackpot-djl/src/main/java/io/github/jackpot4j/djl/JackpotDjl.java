@@ -71,7 +71,7 @@ public final class JackpotDjl {
      */
     public static JackpotLossOutput policyLoss(JackpotConfig config, NDArray policyLogits, RolloutBatch rollout,
                                                BatchStatistics global, Options options) {
-        boolean validate = options.validateInputs;
+        boolean validate = options.validateInputs();
         if (config.target() != Target.LATEST) {
             throw new IllegalArgumentException("jackpot_target = reference needs the reference model's top-k: use"
                     + " policyLoss(config, logProbs, TargetTopK, rollout, global)");
@@ -133,38 +133,33 @@ public final class JackpotDjl {
     }
 
     /**
-     * Per-call options of {@link JackpotDjl#policyLoss(JackpotConfig, NDArray, TargetTopK, RolloutBatch,
-     * BatchStatistics, Options)} and of the logits entry point {@link JackpotDjl#policyLoss(JackpotConfig,
-     * NDArray, RolloutBatch, BatchStatistics, Options)}. The defaults validate every input and compute every metric.
+     * Per-call options of the policy-loss entry points (from log-probs and from logits). The defaults
+     * validate every input and compute every metric.
+     *
+     * @param validateInputs {@code false}: trusted inputs — skip the value checks (log-probs ≤ 0 and not
+     *                       NaN, finite advantages, ids in range and distinct within a list, 0/1 mask,
+     *                       uniforms in [0, 1), finite logits — a max over V per row of [B,T,V] rollout or
+     *                       non-float32 policy logits —: device reductions read back together) and the
+     *                       finiteness check of the loss. Shapes and dtypes are still checked (host-side,
+     *                       free). With invalid inputs the loss is then undefined instead of an error
+     *                       naming the bad element.
+     * @param metrics        {@code false}: skip the §10 metrics (their reductions and host read);
+     *                       {@code metrics()} is then empty
      */
-    public static final class Options {
+    public record Options(boolean validateInputs, boolean metrics) {
         static final Options DEFAULTS = new Options(true, true);
-        final boolean validateInputs;
-        final boolean metrics;
-
-        private Options(boolean validateInputs, boolean metrics) {
-            this.validateInputs = validateInputs;
-            this.metrics = metrics;
-        }
 
         /** Validate every input, compute every metric. */
         public static Options defaults() {
             return DEFAULTS;
         }
 
-        /**
-         * {@code false}: trusted inputs — skip the value checks that each cost a device reduction and a
-         * host read (log-probs ≤ 0 and not NaN, finite advantages, ids in range and distinct within a
-         * list — two [B,T,k,k] comparisons —, 0/1 mask, uniforms in [0, 1), finite logits — a max over V
-         * per row of the [B,T,V] policy or rollout logits —) and the finiteness check of the loss (a host
-         * read). Shapes and dtypes are still checked (host-side, free). With invalid
-         * inputs the loss is then undefined instead of an error naming the bad element.
-         */
+        /** These options with {@code validateInputs} set. */
         public Options validateInputs(boolean validate) {
             return new Options(validate, metrics);
         }
 
-        /** {@code false}: skip the §10 metrics (their reductions and one host read); {@code metrics()} is then empty. */
+        /** These options with {@code metrics} set. */
         public Options metrics(boolean compute) {
             return new Options(validateInputs, compute);
         }
@@ -177,7 +172,7 @@ public final class JackpotDjl {
      */
     public static JackpotLossOutput policyLoss(JackpotConfig config, NDArray logProbs, TargetTopK target,
                                                RolloutBatch rollout, BatchStatistics global, Options options) {
-        boolean validate = options.validateInputs;
+        boolean validate = options.validateInputs();
         Shape tokens = logProbs.getShape();
         if (tokens.dimension() != 2) {
             throw new IllegalArgumentException("log_probs has shape " + tokens + " but must be [B,T]");
@@ -268,7 +263,7 @@ public final class JackpotDjl {
             float[] counts = NDArrays.stack(new NDList(valid.sum(),
                     valid.sum(new int[] {-1}).gt(0f).toType(DataType.FLOAT32, false).sum())).toFloatArray();
             NDArray loss = DjlLossAgg.aggregate(config, perToken, valid, counts[0], counts[1], shape.get(1));
-            DjlEdges.requireFinite(loss, "the distillation loss", "policy_logits and actor_logits (log-probs so far"
+            DjlEdges.requireFinite(loss.getFloat(), "the distillation loss", "policy_logits and actor_logits (log-probs so far"
                     + " apart, near the float32 limit, that the KL overflows)");
             loss.attach(caller);
             return loss;
