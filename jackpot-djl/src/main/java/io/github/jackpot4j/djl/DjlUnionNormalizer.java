@@ -27,12 +27,11 @@ record DjlUnionNormalizer(NDArray zApprox, NDArray unionSize, NDArray rolloutMas
         }
         NDArray q = rollout.topLogProbs().exp();
         NDArray p = target.logProbsAtRolloutTopK.exp();
-        // [b,t,i,j] = (rollout id i == target id j), summed over i: a boolean sum over the outer of the
-        // two list axes (PyTorch vectorizes it along the contiguous j; a reduction over the innermost
-        // axis of length k does not vectorize), and no float32 copy of the [B,T,k,k] temporary
-        NDArray inRollout = rollout.topIds().expandDims(-1).eq(target.ids.expandDims(-2))
-                .toType(DataType.INT8, false).max(new int[] {-2}).toType(DataType.FLOAT32, false);
-        NDArray onlyTarget = inRollout.neg().add(1f);
+        // [b,t,i,j] = (rollout id i == target id j), any over i: a boolean max over the outer of the two
+        // list axes (PyTorch vectorizes it along the contiguous j; a reduction over the innermost axis of
+        // length k does not vectorize), on the booleans themselves (no int8 or float32 copy of [B,T,k,k])
+        NDArray onlyTarget = rollout.topIds().expandDims(-1).eq(target.ids.expandDims(-2)).max(new int[] {-2})
+                .logicalNot().toType(DataType.FLOAT32, false);
         NDArray pOnly = target.logProbs.exp().mul(onlyTarget);
         NDArray qOnly;
         if (target.rolloutLogProbsAtTargetTopK != null) {
