@@ -71,10 +71,11 @@ final class DjlMetricSums {
                 in.weights().residualRatio()).mul(valid).sum());
         s.put(Sum.ACCEPTED_WEIGHT, acceptedWeights.sum());
         s.put(Sum.ACCEPTED_WEIGHT_SQ, acceptedWeights.mul(weights).sum());
-        s.put(Sum.MAX_ACCEPTED_WEIGHT, DjlEdges.max(NDArrays.where(rejected, weights.zerosLike().sub(Float.MAX_VALUE),
-                weights)));
-        s.put(Sum.MIN_ACCEPTED_WEIGHT, DjlEdges.min(NDArrays.where(rejected, weights.zerosLike().add(Float.MAX_VALUE),
-                weights)));
+        // an empty batch (B = 0 or T = 0) has no extremes: the engine refuses a full reduction of no elements
+        NDArray lowest = NDArrays.where(rejected, weights.zerosLike().sub(Float.MAX_VALUE), weights);
+        NDArray highest = NDArrays.where(rejected, weights.zerosLike().add(Float.MAX_VALUE), weights);
+        s.put(Sum.MAX_ACCEPTED_WEIGHT, weights.isEmpty() ? valid.sum() : lowest.max());
+        s.put(Sum.MIN_ACCEPTED_WEIGHT, weights.isEmpty() ? valid.sum() : highest.min());
         s.put(Sum.PG_CLIPPED, in.objective().clipped().mul(valid).sum());
         s.put(Sum.PG_CLIPPED_LOWER, in.objective().dualClipped().mul(valid).sum());
         s.put(Sum.PPO_KL, in.oldOverNew().mul(valid).sum());

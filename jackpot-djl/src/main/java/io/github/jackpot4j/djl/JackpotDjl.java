@@ -10,7 +10,6 @@ import io.github.jackpot4j.core.BatchStatistics;
 import io.github.jackpot4j.core.JackpotConfig;
 import io.github.jackpot4j.core.Target;
 
-import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -21,7 +20,7 @@ import java.util.Set;
  * the engine's own ops and the same {@link JackpotConfig} semantics as {@code jackpot-core}. The
  * returned loss backpropagates through the policy's log-probs (and logits); ρ, the mask, Z and κ are
  * stop-gradient. Only the scalar statistics and metrics leave the device; the rejection draws u_t
- * are the core's counter-based ones ({@link RejectionUniforms}), computed on the host and uploaded.
+ * are the core's counter-based ones ({@code RejectionUniforms}), computed on the host and uploaded.
  *
  * <p>Every intermediate array lives in a sub-manager closed before the call returns; what is
  * returned is attached to the manager of the policy's array.
@@ -83,7 +82,7 @@ public final class JackpotDjl {
         DjlChecks.floating("policy_logits", policyLogits);
         NDManager caller = policyLogits.getManager();
         try (NDManager sub = caller.newSubManager(policyLogits.getDevice())) {
-            tempAttach(sub, policyLogits, rollout.arrays());
+            tempAttach(sub, List.of(policyLogits), rollout.arrays());
             DjlInputs.logitsEntry(config.topK(), "policy_logits", policyLogits, rollout);
             DjlChecks checks = DjlChecks.deferred(validate);
             DjlInputs.rollout(config, rollout, new Shape(logitShape.get(0), logitShape.get(1)), logitShape.get(2),
@@ -179,9 +178,7 @@ public final class JackpotDjl {
         }
         NDManager caller = logProbs.getManager();
         try (NDManager sub = caller.newSubManager(logProbs.getDevice())) {
-            List<NDArray> all = new ArrayList<>(rollout.arrays());
-            all.addAll(target.arrays());
-            tempAttach(sub, logProbs, all);
+            tempAttach(sub, List.of(logProbs), rollout.arrays(), target.arrays());
             long vocab = rollout.rolloutLogits != null ? rollout.rolloutLogits.getShape().get(2) : Long.MAX_VALUE;
             DjlChecks checks = DjlChecks.deferred(validate);
             DjlInputs.logProbsEntry(config.topK(), logProbs, rollout, checks);
@@ -209,13 +206,15 @@ public final class JackpotDjl {
         }
     }
 
-    private static void tempAttach(NDManager sub, NDArray first, List<NDArray> rest) {
+    /** The given arrays (nulls skipped, each once) attached to {@code sub} until it closes. */
+    @SafeVarargs
+    private static void tempAttach(NDManager sub, List<NDArray>... arrays) {
         Set<NDArray> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-        seen.add(first);
-        first.tempAttach(sub);
-        for (NDArray a : rest) {
-            if (seen.add(a)) {
-                a.tempAttach(sub);
+        for (List<NDArray> list : arrays) {
+            for (NDArray a : list) {
+                if (a != null && seen.add(a)) {
+                    a.tempAttach(sub);
+                }
             }
         }
     }
@@ -249,9 +248,7 @@ public final class JackpotDjl {
         DjlChecks.shape("actor_logits", actorLogits, shape);
         NDManager caller = actorLogits.getManager();
         try (NDManager sub = caller.newSubManager(actorLogits.getDevice())) {
-            List<NDArray> rest = new ArrayList<>(rollout.arrays());
-            rest.add(policyLogits);
-            tempAttach(sub, actorLogits, rest);
+            tempAttach(sub, List.of(actorLogits, policyLogits), rollout.arrays());
             DjlInputs.distillation(policyLogits, actorLogits, rollout);
             Shape tokens = new Shape(shape.get(0), shape.get(1));
             NDArray valid = DjlKernel.responseMask(rollout, sub, tokens);

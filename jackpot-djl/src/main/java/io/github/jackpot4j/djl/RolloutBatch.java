@@ -2,7 +2,7 @@ package io.github.jackpot4j.djl;
 
 import ai.djl.ndarray.NDArray;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -72,16 +72,10 @@ public final class RolloutBatch implements Cloneable {
         return b;
     }
 
-    /** Every array given, for scoping and validation. */
+    /** Every array, null where not given (for scoping). */
     List<NDArray> arrays() {
-        List<NDArray> all = new ArrayList<>();
-        for (NDArray a : new NDArray[] {tokenIds, oldLogProbs, advantages, responseMask, rolloutLogProbs,
-                rolloutTopkIds, rolloutTopkLogProbs, rolloutLogits, actorOldLogProbs, uniforms}) {
-            if (a != null) {
-                all.add(a);
-            }
-        }
-        return all;
+        return Arrays.asList(tokenIds, oldLogProbs, advantages, responseMask, rolloutLogProbs, rolloutTopkIds,
+                rolloutTopkLogProbs, rolloutLogits, actorOldLogProbs, uniforms);
     }
 
     /** Collects the arrays of one rollout batch. */

@@ -2,7 +2,7 @@ package io.github.jackpot4j.djl;
 
 import ai.djl.ndarray.NDArray;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -34,12 +34,8 @@ public final class TargetTopK {
         this.rolloutLogProbsAtTargetTopK = rolloutLogProbsAtTargetTopK;
     }
 
-    /** Every array given. */
+    /** Every array, null where not given. */
     List<NDArray> arrays() {
-        List<NDArray> all = new ArrayList<>(List.of(ids, logProbs, logProbsAtRolloutTopK));
-        if (rolloutLogProbsAtTargetTopK != null) {
-            all.add(rolloutLogProbsAtTargetTopK);
-        }
-        return all;
+        return Arrays.asList(ids, logProbs, logProbsAtRolloutTopK, rolloutLogProbsAtTargetTopK);
     }
 }
