@@ -17,7 +17,7 @@ import java.util.function.UnaryOperator;
  * once on the host (static methods). A deferred instance collects one cheap device test per rule (a
  * whole-array reduction to a 0-d boolean) and {@link #verify()} reads them all back in one host read;
  * only when one fails are the exact checks run again in order, to name the input, its first bad index
- * and value (the error path, never the training path). An eager instance checks each rule at once.
+ * and value (the error path, never the training path).
  */
 final class DjlChecks {
     private static final float LOG_PROB_TOLERANCE = 1e-4f;
@@ -42,27 +42,20 @@ final class DjlChecks {
     private static final Rule LOGITS = new Rule(a -> badRows(float32(a).max(new int[] {-1})).any(),
             DjlChecks::logitsExact);
 
-    private final boolean deferred;
     private final boolean values;
     private final NDList flags = new NDList();
     private final List<Runnable> exact = new ArrayList<>();
 
-    private DjlChecks(boolean deferred, boolean values) {
-        this.deferred = deferred;
+    private DjlChecks(boolean values) {
         this.values = values;
     }
 
-    /** Rules checked at once (inputs outside a call's sub-manager: the temporaries are closed). */
-    static DjlChecks eager() {
-        return new DjlChecks(false, true);
-    }
-
     /**
-     * Rules collected for one {@link #verify()}; {@code values = false} (trusted inputs) skips the value
-     * rules, except those {@link #ids} marks as always checked.
+     * Rules collected for one {@link #verify()}, in the inputs' (sub-)manager; {@code values = false}
+     * (trusted inputs) skips the value rules, except those {@link #ids} marks as always checked.
      */
     static DjlChecks deferred(boolean values) {
-        return new DjlChecks(true, values);
+        return new DjlChecks(values);
     }
 
     /** NaN, +∞ or a log-prob above the tolerance. */
@@ -145,20 +138,9 @@ final class DjlChecks {
     }
 
     private void register(String name, NDArray a, Rule rule) {
-        if (a.isEmpty()) { // an empty array breaks no rule (and torch refuses its full reductions)
-            return;
-        }
-        if (deferred) {
+        if (!a.isEmpty()) { // an empty array breaks no rule (and torch refuses its full reductions)
             flags.add(rule.flag().apply(a));
             exact.add(() -> rule.check().accept(name, a));
-            return;
-        }
-        boolean failed;
-        try (NDManager scope = a.getManager().newSubManager()) {
-            failed = rule.flag().apply(copy(scope, a, null)).getBoolean();
-        }
-        if (failed) {
-            rule.check().accept(name, a);
         }
     }
 
@@ -281,12 +263,9 @@ final class DjlChecks {
         }
     }
 
-    /**
-     * A copy of {@code a} in {@code scope} (of another type, or a detached view when {@code type} is null),
-     * so that what is derived from it closes with the scope.
-     */
+    /** A copy of {@code a} in {@code scope}, so that what is derived from it closes with the scope. */
     private static NDArray copy(NDManager scope, NDArray a, DataType type) {
-        NDArray c = type == null ? a.stopGradient() : a.toType(type, true);
+        NDArray c = a.toType(type, true);
         c.attach(scope);
         return c;
     }

@@ -83,7 +83,8 @@ final class DjlInputs {
 
     /**
      * The actor's own inputs (MATH.md §8), checked under their names before the actor's loss reuses the
-     * policy path (where they would be called {@code policy_logits} and {@code old_log_probs}).
+     * policy path (where they would be called {@code policy_logits} and {@code old_log_probs}); the
+     * arrays are attached to a sub-manager of the caller's.
      */
     static void actor(int k, NDArray actorLogits, RolloutBatch rollout) {
         Shape shape = actorLogits.getShape();
@@ -94,7 +95,7 @@ final class DjlInputs {
         Shape tokens = new Shape(shape.get(0), shape.get(1));
         topKFits(k, shape.get(2), "actor_logits");
         agree("actor_logits", actorLogits, tokens, rollout);
-        DjlChecks checks = DjlChecks.eager();
+        DjlChecks checks = DjlChecks.deferred(true);
         checks.logits("actor_logits", actorLogits);
         if (rollout.actorOldLogProbs != null) {
             DjlChecks.shape("actor_old_log_probs", rollout.actorOldLogProbs, tokens);
@@ -103,6 +104,7 @@ final class DjlInputs {
             DjlChecks.shape("rollout_log_probs", rollout.rolloutLogProbs, tokens);
             checks.logProbs("rollout_log_probs", rollout.rolloutLogProbs);
         }
+        checks.verify();
     }
 
     /** The inputs of the distillation loss (MATH.md §8): both logits [B,T,V] and {@code response_mask}. */
@@ -114,13 +116,14 @@ final class DjlInputs {
         DjlChecks.shape("actor_logits", actorLogits, shape);
         DjlChecks.floating("policy_logits", policyLogits);
         DjlChecks.floating("actor_logits", actorLogits);
-        DjlChecks checks = DjlChecks.eager();
+        DjlChecks checks = DjlChecks.deferred(true);
         checks.logits("actor_logits", actorLogits);
         checks.logits("policy_logits", policyLogits);
         if (rollout.responseMask != null) {
             DjlChecks.shape("response_mask", rollout.responseMask, new Shape(shape.get(0), shape.get(1)));
             checks.mask("response_mask", rollout.responseMask);
         }
+        checks.verify();
     }
 
     /**

@@ -226,7 +226,10 @@ public final class JackpotDjl {
      * correction F(p_ω,old / p_inf); no rejection.
      */
     public static JackpotLossOutput actorLoss(JackpotConfig config, NDArray actorLogits, RolloutBatch rollout) {
-        DjlInputs.actor(config.topK(), actorLogits, rollout); // named as the actor's, before the policy path runs
+        try (NDManager sub = actorLogits.getManager().newSubManager(actorLogits.getDevice())) {
+            tempAttach(sub, List.of(actorLogits), rollout.arrays());
+            DjlInputs.actor(config.topK(), actorLogits, rollout); // named as the actor's, before the policy path
+        }
         JackpotConfig baseline = config.toBuilder().useJackpot(false).target(Target.LATEST).build();
         NDArray anchor = rollout.actorOldLogProbs != null ? rollout.actorOldLogProbs
                 : rollout.rolloutLogProbs != null ? rollout.rolloutLogProbs : null;

@@ -7,7 +7,6 @@ import io.github.jackpot4j.core.BatchStatistics;
 import io.github.jackpot4j.core.JackpotConfig;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -222,16 +221,9 @@ public class JackpotDjlLoss extends Loss {
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("labels " + Arrays.toString(names(labels)) + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("labels " + labels.stream().map(NDArray::getName).toList() + ": "
+                    + e.getMessage(), e);
         }
-    }
-
-    private static String[] names(NDList labels) {
-        String[] n = new String[labels.size()];
-        for (int i = 0; i < n.length; i++) {
-            n[i] = labels.get(i).getName();
-        }
-        return n;
     }
 
     /** The full output of the last computation (weights, metrics), or null. */
