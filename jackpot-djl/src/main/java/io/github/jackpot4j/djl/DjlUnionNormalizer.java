@@ -27,11 +27,7 @@ record DjlUnionNormalizer(NDArray zApprox, NDArray unionSize, NDArray rolloutMas
         }
         NDArray q = rollout.topLogProbs().exp();
         NDArray p = target.logProbsAtRolloutTopK.exp();
-        // [b,t,i,j] = (rollout id i == target id j), any over i: a boolean max over the outer of the two
-        // list axes (PyTorch vectorizes it along the contiguous j; a reduction over the innermost axis of
-        // length k does not vectorize), on the booleans themselves (no int8 or float32 copy of [B,T,k,k])
-        NDArray onlyTarget = rollout.topIds().expandDims(-1).eq(target.ids.expandDims(-2)).max(new int[] {-2})
-                .logicalNot().toType(DataType.FLOAT32, false);
+        NDArray onlyTarget = inRollout(rollout.topIds(), target.ids).logicalNot().toType(DataType.FLOAT32, false);
         NDArray pOnly = target.logProbs.exp().mul(onlyTarget);
         NDArray qOnly;
         if (target.rolloutLogProbsAtTargetTopK != null) {
@@ -49,6 +45,20 @@ record DjlUnionNormalizer(NDArray zApprox, NDArray unionSize, NDArray rolloutMas
                         .add(qOnly.minimum(pOnly.div((float) lambda)).sum(new int[] {-1}));
         NDArray unionSize = metrics ? onlyTarget.sum(new int[] {-1}).add((float) config.topK()) : null;
         return new DjlUnionNormalizer(z.mul(valid), unionSize, rolloutMass, targetMass);
+    }
+
+    /**
+     * [..., j] = target id j is in the rollout list: one [..., k] comparison per rollout position, OR-ed —
+     * k passes over [B,T,k] booleans instead of building [B,T,k,k] and reducing its short axis, which
+     * PyTorch does not vectorize.
+     */
+    private static NDArray inRollout(NDArray rolloutIds, NDArray targetIds) {
+        long k = rolloutIds.getShape().get(rolloutIds.getShape().dimension() - 1);
+        NDArray in = rolloutIds.get("..., 0:1").eq(targetIds);
+        for (long i = 1; i < k; i++) {
+            in = in.logicalOr(rolloutIds.get("..., " + i + ":" + (i + 1)).eq(targetIds));
+        }
+        return in;
     }
 
     /** Σ_{V_k} min(q̂, p̂/λ) with q̂, p̂ renormalized over V_k; 0 where either mass is 0. */
