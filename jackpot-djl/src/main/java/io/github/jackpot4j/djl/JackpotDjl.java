@@ -132,8 +132,9 @@ public final class JackpotDjl {
     }
 
     /**
-     * Per-call options of the policy-loss entry points (from log-probs and from logits). The defaults
-     * validate every input and compute every metric.
+     * Per-call options of the policy-loss entry points (from log-probs and from logits): the input
+     * validation of MATH.md §1 and the metrics of §10. The defaults validate every input and compute every
+     * metric.
      *
      * @param validateInputs {@code false}: trusted inputs — skip the value checks (log-probs ≤ 0 and not
      *                       NaN, finite advantages, ids in range and distinct within a list, 0/1 mask,
