@@ -1,18 +1,197 @@
 package io.github.jackpot4j.djl;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.UnaryOperator;
+
 /**
- * Validation before any math (MATH.md §1), with the core's message format. Each check is one device
- * reduction to a scalar; only when it fails is the offending array read back to name the first bad
- * index (the error path, never the training path).
+ * The value rules of MATH.md §1, with the core's message format; shapes and dtypes are checked at
+ * once on the host (static methods). A deferred instance collects one cheap device test per rule (a
+ * whole-array reduction to a 0-d boolean) and {@link #verify()} reads them all back in one host read;
+ * only when one fails are the exact checks run again in order, to name the input, its first bad index
+ * and value (the error path, never the training path).
  */
 final class DjlChecks {
     private static final float LOG_PROB_TOLERANCE = 1e-4f;
 
-    private DjlChecks() {
+    /** A rule: a device test of a whole array (true = some element breaks it) and the check that names it. */
+    private record Rule(UnaryOperator<NDArray> flag, BiConsumer<String, NDArray> check) {
+    }
+
+    private static final Rule LOG_PROBS = new Rule(a -> float32(a).max().lte(LOG_PROB_TOLERANCE).logicalNot(),
+            (name, a) -> element(name, a, f -> f.isNaN().logicalOr(f.gt(LOG_PROB_TOLERANCE)),
+                    " is not a log-prob; log-probs must be <= 0 (-inf is allowed), not NaN or +inf"));
+    // max − min is ±∞ or NaN iff an element is (or, harmlessly, when it overflows: the exact check then passes)
+    private static final Rule FINITE = new Rule(a -> float32(a).max().sub(float32(a).min()).abs()
+            .lt(Float.POSITIVE_INFINITY).logicalNot(),
+            (name, a) -> element(name, a, f -> f.isNaN().logicalOr(f.isInfinite()), " is not finite"));
+    private static final Rule MASK = new Rule(a -> zeroOrOne(float32(a)).all().logicalNot(),
+            (name, a) -> element(name, a, f -> zeroOrOne(f).logicalNot(), " must be 0 or 1"));
+    private static final Rule UNIFORMS = new Rule(a -> float32(a).min().gte(0f).logicalAnd(float32(a).max().lt(1f))
+            .logicalNot(),
+            (name, a) -> element(name, a, f -> f.lt(0f).logicalOr(f.gte(1f)).logicalOr(f.isNaN()), " is outside [0, 1)"));
+    private static final Rule DISTINCT = new Rule(DjlChecks::repeats, DjlChecks::distinctExact);
+    private static final Rule LOGITS = new Rule(a -> badRows(float32(a).max(new int[] {-1})).any(),
+            DjlChecks::logitsExact);
+
+    private final boolean values;
+    private final NDList flags = new NDList();
+    private final List<Runnable> exact = new ArrayList<>();
+
+    private DjlChecks(boolean values) {
+        this.values = values;
+    }
+
+    /**
+     * Rules collected for one {@link #verify()}, in the inputs' (sub-)manager; {@code values = false}
+     * (trusted inputs) skips the value rules, except those {@link #ids} marks as always checked.
+     */
+    static DjlChecks deferred(boolean values) {
+        return new DjlChecks(values);
+    }
+
+    /** NaN, +∞ or a log-prob above the tolerance. */
+    void logProbs(String name, NDArray a) {
+        value(name, a, LOG_PROBS);
+    }
+
+    void finite(String name, NDArray a) {
+        value(name, a, FINITE);
+    }
+
+    void mask(String name, NDArray a) {
+        value(name, a, MASK);
+    }
+
+    void uniforms(String name, NDArray a) {
+        value(name, a, UNIFORMS);
+    }
+
+    /** Distinct ids within each top-k list [..., k]. */
+    void distinct(String name, NDArray ids) {
+        if (ids.getShape().get(ids.getShape().dimension() - 1) >= 2) {
+            value(name, ids, DISTINCT);
+        }
+    }
+
+    /**
+     * Ids in [0, vocab); {@code vocab = Long.MAX_VALUE} means unknown (then only negatives are errors).
+     * {@code always}: also on the trusted path.
+     */
+    void ids(String name, NDArray ids, long vocab, boolean always) {
+        Rule rule = new Rule(a -> vocab == Long.MAX_VALUE ? a.min().lt(0)
+                : a.min().lt(0).logicalOr(a.max().gte(vocab)), (n, a) -> idsExact(n, a, vocab));
+        if (always) {
+            register(name, ids, rule);
+        } else {
+            value(name, ids, rule);
+        }
+    }
+
+    /**
+     * Logits [..., V] (MATH.md §1, for logits): every value finite or −∞ (−∞ = probability 0 is legal)
+     * once converted to float32, where the math runs — so a half-precision or float64 value that is or
+     * becomes ±∞ there is caught here and named — and at least one finite logit per row (a row of only
+     * −∞ has no distribution). NaN and +∞ are errors: log-softmax turns them into NaN log-probs, and
+     * DJL would give a finite loss with a NaN gradient. The device test is one row reduction: max over V
+     * is NaN if the row has a NaN (torch's max propagates NaN), +∞ if it has a +∞, −∞ if every logit is −∞.
+     */
+    void logits(String name, NDArray a) {
+        Shape shape = a.getShape();
+        if (shape.dimension() == 0 || shape.get(shape.dimension() - 1) == 0) {
+            throw new IllegalArgumentException(name + " has shape " + shape + ": the vocabulary V (last axis) must be"
+                    + " at least 1");
+        }
+        value(name, a, LOGITS);
+    }
+
+    /**
+     * {@link #logits} for the logits entry point with float32 logits, read off what the loss computes
+     * anyway: the top-k values [B,T,k] of the log-softmax of {@code logits}. A row breaks the logits rule
+     * (a NaN, a +∞, or every logit −∞) exactly when its log-softmax is NaN somewhere — torch's
+     * log-softmax subtracts the row max, so ∞ − ∞ and NaN spread over the row — and top-k ranks NaN
+     * first: one [B,T,k] test instead of a reduction over V. Only a failing batch pays the full check.
+     */
+    void logitsFromTopK(String name, NDArray logits, NDArray topLogProbs) {
+        value(name, topLogProbs, new Rule(top -> top.isNaN().any(), (n, top) -> {
+            try (NDArray nan = top.isNaN()) {
+                if (any(nan)) {
+                    logitsExact(n, logits);
+                    throw new IllegalStateException(n + ": NaN log-probs from logits that pass the logits rule");
+                }
+            }
+        }));
+    }
+
+    private void value(String name, NDArray a, Rule rule) {
+        if (values) {
+            register(name, a, rule);
+        }
+    }
+
+    private void register(String name, NDArray a, Rule rule) {
+        if (!a.isEmpty()) { // an empty array breaks no rule (and torch refuses its full reductions)
+            flags.add(rule.flag().apply(a));
+            exact.add(() -> rule.check().accept(name, a));
+        }
+    }
+
+    /**
+     * One host read for every rule collected since the last call; when one failed, the exact checks in
+     * the order they were collected, so the first bad input is named as by an eager check.
+     */
+    void verify() {
+        if (flags.isEmpty()) {
+            return;
+        }
+        boolean failed;
+        try (NDArray stacked = NDArrays.stack(flags); NDArray any = stacked.any()) {
+            failed = any.getBoolean();
+        }
+        List<Runnable> pending = new ArrayList<>(exact);
+        flags.clear();
+        exact.clear();
+        if (failed) {
+            pending.forEach(Runnable::run);
+        }
+    }
+
+    /** A float32 view of {@code a}: detached (no copy, nothing recorded for autograd), or a float32 copy. */
+    private static NDArray float32(NDArray a) {
+        return a.getDataType() == DataType.FLOAT32 ? a.stopGradient() : a.toType(DataType.FLOAT32, false);
+    }
+
+    private static NDArray zeroOrOne(NDArray f) {
+        return f.eq(0f).logicalOr(f.eq(1f));
+    }
+
+    private static NDArray badRows(NDArray rowMax) {
+        return rowMax.isNaN().logicalOr(rowMax.isInfinite());
+    }
+
+    /** True when a list [..., k] repeats an id: the lists sorted, neighbours compared (O(k log k) per list). */
+    private static NDArray repeats(NDArray ids) {
+        NDArray sorted = ids.sort(-1);
+        return sorted.get("..., 1:").eq(sorted.get("..., :-1")).any();
+    }
+
+    /** An element rule checked exactly: the first element {@code bad} marks, with its value. */
+    private static void element(String name, NDArray a, UnaryOperator<NDArray> bad, String rule) {
+        try (NDManager scope = a.getManager().newSubManager()) {
+            NDArray f = copy(scope, a, DataType.FLOAT32);
+            NDArray b = bad.apply(f);
+            if (any(b)) {
+                throw new IllegalArgumentException(name + firstIndex(b) + " = " + valueAt(f, b) + rule);
+            }
+        }
     }
 
     static void shape(String name, NDArray a, Shape expected) {
@@ -35,256 +214,60 @@ final class DjlChecks {
         }
     }
 
-    /** The former name of {@link #logits}, kept for its call sites: the full logits rule, not only NaN. */
-    static void noNaN(String name, NDArray a) {
-        logits(name, a);
-    }
-
-    /**
-     * Logits [..., V] (MATH.md §1, for logits): every value finite or −∞ (−∞ = probability 0 is legal)
-     * once converted to float32, where the math runs — so a half-precision or float64 value that is or
-     * becomes ±∞ there is caught here and named — and at least one finite logit per row (a row of only
-     * −∞ has no distribution). NaN and +∞ are errors: log-softmax turns them into NaN log-probs, and
-     * DJL would give a finite loss with a NaN gradient.
-     */
-    static void logits(String name, NDArray a) {
-        Shape shape = a.getShape();
-        if (shape.dimension() == 0 || shape.get(shape.dimension() - 1) == 0) {
-            throw new IllegalArgumentException(name + " has shape " + shape + ": the vocabulary V (last axis) must be"
-                    + " at least 1");
-        }
-        // The training path costs one row reduction: max over V is NaN if the row has a NaN (torch's max
-        // propagates NaN), +∞ if it has a +∞, −∞ if every logit is −∞. A float32 input is read through a
-        // detached view (no copy, nothing recorded for autograd); other types through a float32 copy.
-        try (NDArray f = a.getDataType() == DataType.FLOAT32 ? a.stopGradient() : a.toType(DataType.FLOAT32, true);
-             NDArray rowMax = f.max(new int[] {-1});
-             NDArray rowNaN = rowMax.isNaN();
-             NDArray rowInf = rowMax.isInfinite();
-             NDArray rowBad = rowNaN.logicalOr(rowInf)) {
-            if (!any(rowBad)) {
-                return;
-            }
-            try (NDArray nan = f.isNaN();
-                 NDArray plusInf = f.eq(Float.POSITIVE_INFINITY);
-                 NDArray bad = nan.logicalOr(plusInf)) {
-                if (any(bad)) {
-                    int flat = firstFlat(bad);
-                    if (Float.isNaN(f.toFloatArray()[flat])) {
-                        throw new IllegalArgumentException(name + firstIndex(bad) + " is NaN");
-                    }
-                    String value = original(a, f, flat);
-                    String converted = a.getDataType() != DataType.FLOAT64 ? "" : " (as float32: " + f.toFloatArray()[flat] + ")";
-                    throw new IllegalArgumentException(name + firstIndex(bad) + " = " + value + converted
-                            + " is not a legal logit: logits must be finite or -inf in float32 (NaN and +inf are not)");
+    /** The logits rule exactly: the first NaN or +∞ logit (in float32), else the first row of only −∞. */
+    private static void logitsExact(String name, NDArray a) {
+        try (NDManager scope = a.getManager().newSubManager()) {
+            NDArray f = copy(scope, a, DataType.FLOAT32);
+            NDArray bad = f.isNaN().logicalOr(f.eq(Float.POSITIVE_INFINITY));
+            if (any(bad)) {
+                int flat = firstFlat(bad);
+                float value = f.toFloatArray()[flat];
+                if (Float.isNaN(value)) {
+                    throw new IllegalArgumentException(name + firstIndex(bad) + " is NaN");
                 }
+                String given = a.getDataType() != DataType.FLOAT64 ? String.valueOf(value)
+                        : a.toDoubleArray()[flat] + " (as float32: " + value + ")";
+                throw new IllegalArgumentException(name + firstIndex(bad) + " = " + given
+                        + " is not a legal logit: logits must be finite or -inf in float32 (NaN and +inf are not)");
             }
-            throw new IllegalArgumentException(name + firstIndex(rowBad) + " has every logit = -inf: that row has"
-                    + " no distribution (at least one logit must be finite)");
-        }
-    }
-
-    /**
-     * {@link #logits} for the logits entry point with float32 logits, read off what the loss computes
-     * anyway: the top-k values [B,T,k] of the log-softmax of {@code logits}. A row breaks the logits rule (a NaN,
-     * a +∞, or every logit −∞) exactly when its log-softmax is NaN somewhere — torch's log-softmax
-     * subtracts the row max, so ∞ − ∞ and NaN spread over the row — and top-k ranks NaN first: one
-     * [B,T,k] test instead of a reduction over V. Only a failing batch pays the full {@link #logits}
-     * check, which names the first bad element with the same message as before.
-     */
-    static void logitsFromTopK(String name, NDArray logits, NDArray topLogProbs) {
-        try (NDArray nan = topLogProbs.isNaN()) {
-            if (!any(nan)) {
-                return;
-            }
-        }
-        logits(name, logits);
-        throw new IllegalStateException(name + ": NaN log-probs from logits that pass the logits rule");
-    }
-
-    /** {@code jackpot_log_probs_to_keep} = k must fit the vocabulary of {@code name} (k ≤ V; the core's lists need k distinct ids in [0, V)). */
-    static void topKFits(int k, long vocab, String name) {
-        if (vocab != Long.MAX_VALUE && k > vocab) {
-            throw new IllegalArgumentException("jackpot_log_probs_to_keep = " + k + " exceeds the vocabulary V = " + vocab
-                    + " of " + name + "; k must be <= V (a top-k list holds k distinct ids)");
-        }
-    }
-
-    /**
-     * The actor's own inputs (MATH.md §8), checked under their names before the actor's loss reuses the
-     * policy path (where they would be called {@code policy_logits} and {@code old_log_probs}).
-     */
-    static void actor(int k, NDArray actorLogits, RolloutBatch rollout) {
-        Shape shape = actorLogits.getShape();
-        if (shape.dimension() != 3) {
-            throw new IllegalArgumentException("actor_logits has shape " + shape + " but must be [B,T,V]");
-        }
-        floating("actor_logits", actorLogits);
-        Shape tokens = new Shape(shape.get(0), shape.get(1));
-        topKFits(k, shape.get(2), "actor_logits");
-        agree("actor_logits", actorLogits, tokens, rollout);
-        logits("actor_logits", actorLogits);
-        if (rollout.actorOldLogProbs != null) {
-            shape("actor_old_log_probs", rollout.actorOldLogProbs, tokens);
-            logProbs("actor_old_log_probs", rollout.actorOldLogProbs);
-        } else if (rollout.rolloutLogProbs != null) { // the default anchor
-            shape("rollout_log_probs", rollout.rolloutLogProbs, tokens);
-            logProbs("rollout_log_probs", rollout.rolloutLogProbs);
-        }
-    }
-
-    /** The inputs of the distillation loss (MATH.md §8): both logits [B,T,V] and {@code response_mask}. */
-    static void distillation(NDArray policyLogits, NDArray actorLogits, RolloutBatch rollout) {
-        Shape shape = policyLogits.getShape();
-        if (shape.dimension() != 3) {
-            throw new IllegalArgumentException("policy_logits has shape " + shape + " but must be [B,T,V]");
-        }
-        shape("actor_logits", actorLogits, shape);
-        floating("policy_logits", policyLogits);
-        floating("actor_logits", actorLogits);
-        logits("actor_logits", actorLogits);
-        logits("policy_logits", policyLogits);
-        if (rollout.responseMask != null) {
-            shape("response_mask", rollout.responseMask, new Shape(shape.get(0), shape.get(1)));
-            mask("response_mask", rollout.responseMask);
-        }
-    }
-
-    /**
-     * The entry from logits: k ≤ V, and the logits' [B,T] agree with {@code token_ids}'s (so that a
-     * wrong logits shape names the logits, not every rollout input measured against them).
-     */
-    static void logitsEntry(int k, String name, NDArray logits, RolloutBatch rollout) {
-        Shape shape = logits.getShape();
-        if (shape.dimension() != 3) {
-            throw new IllegalArgumentException(name + " has shape " + shape + " but must be [B,T,V]");
-        }
-        topKFits(k, shape.get(2), name);
-        agree(name, logits, new Shape(shape.get(0), shape.get(1)), rollout);
-    }
-
-    /** The entry from log-probs: k ≤ V of {@code rollout_logits} when given, and [B,T] agreeing with {@code token_ids}. */
-    static void logProbsEntry(int k, NDArray logProbs, RolloutBatch rollout) {
-        if (rollout.rolloutLogits != null && rollout.rolloutLogits.getShape().dimension() == 3) {
-            topKFits(k, rollout.rolloutLogits.getShape().get(2), "rollout_logits");
-        }
-        agree("log_probs", logProbs, logProbs.getShape(), rollout);
-        if (rollout.rolloutLogits == null) { // V unknown: ids can still be negative
-            ids("token_ids", rollout.tokenIds, Long.MAX_VALUE);
-            ids("rollout_topk_ids", rollout.rolloutTopkIds, Long.MAX_VALUE);
-        }
-    }
-
-    private static void agree(String name, NDArray a, Shape tokens, RolloutBatch rollout) {
-        Shape ids = rollout.tokenIds.getShape();
-        if (!ids.equals(tokens)) {
-            throw new IllegalArgumentException(name + " has shape " + a.getShape() + " but token_ids has shape " + ids
-                    + ": their [B,T] must agree");
-        }
-    }
-
-    /** The value at {@code flat} as the caller gave it (double for float64 inputs, else the float32 copy's). */
-    private static String original(NDArray a, NDArray f, int flat) {
-        if (a.getDataType() == DataType.FLOAT64) {
-            return String.valueOf(a.toDoubleArray()[flat]);
-        }
-        return String.valueOf(f.toFloatArray()[flat]);
-    }
-
-    /** NaN, +∞ or a log-prob above the tolerance. */
-    static void logProbs(String name, NDArray a) {
-        try (NDArray f = a.toType(DataType.FLOAT32, true);
-             NDArray nan = f.isNaN();
-             NDArray high = f.gt(LOG_PROB_TOLERANCE);
-             NDArray bad = nan.logicalOr(high)) {
-            if (any(bad)) {
-                String index = firstIndex(bad);
-                throw new IllegalArgumentException(name + index + " = " + valueAt(f, bad)
-                        + " is not a log-prob; log-probs must be <= 0 (-inf is allowed), not NaN or +inf");
+            NDArray empty = f.max(new int[] {-1}).eq(Float.NEGATIVE_INFINITY);
+            if (any(empty)) {
+                throw new IllegalArgumentException(name + firstIndex(empty) + " has every logit = -inf: that row has"
+                        + " no distribution (at least one logit must be finite)");
             }
         }
     }
 
-    static void finite(String name, NDArray a) {
-        try (NDArray f = a.toType(DataType.FLOAT32, true);
-             NDArray nan = f.isNaN();
-             NDArray inf = f.isInfinite();
-             NDArray bad = nan.logicalOr(inf)) {
-            if (any(bad)) {
-                throw new IllegalArgumentException(name + firstIndex(bad) + " = " + valueAt(f, bad) + " is not finite");
-            }
-        }
-    }
-
-    /** Ids in [0, vocab); {@code vocab = Long.MAX_VALUE} means unknown (then only negatives are errors). */
-    static void ids(String name, NDArray ids, long vocab) {
+    private static void idsExact(String name, NDArray ids, long vocab) {
         boolean known = vocab != Long.MAX_VALUE;
-        try (NDArray low = ids.lt(0);
-             NDArray high = known ? ids.gte(vocab) : ids.lt(0);
-             NDArray bad = low.logicalOr(high)) {
+        try (NDManager scope = ids.getManager().newSubManager()) {
+            NDArray l = copy(scope, ids, DataType.INT64);
+            NDArray bad = known ? l.lt(0).logicalOr(l.gte(vocab)) : l.lt(0);
             if (any(bad)) {
-                long id;
-                try (NDArray l = ids.toType(DataType.INT64, true)) {
-                    id = l.toLongArray()[firstFlat(bad)];
-                }
-                throw new IllegalArgumentException(name + firstIndex(bad) + " = " + id
+                throw new IllegalArgumentException(name + firstIndex(bad) + " = " + l.toLongArray()[firstFlat(bad)]
                         + " is outside the vocabulary [0, " + (known ? String.valueOf(vocab) : "V") + ")");
             }
         }
     }
 
-    /**
-     * Distinct ids within each top-k list [..., k]: the lists sorted, neighbours compared — O(k log k)
-     * per list on [..., k] arrays. Only when a repeat exists is the [..., k, k] comparison built, to
-     * name the first repeating position.
-     */
-    static void distinct(String name, NDArray ids) {
-        long k = ids.getShape().get(ids.getShape().dimension() - 1);
-        if (k < 2) {
-            return;
-        }
-        boolean repeats;
-        try (NDArray sorted = ids.sort(-1);
-             NDArray tail = sorted.get("..., 1:");
-             NDArray head = sorted.get("..., :-1");
-             NDArray same = tail.eq(head)) {
-            repeats = any(same);
-        }
-        if (!repeats) {
-            return;
-        }
-        try (NDArray a = ids.expandDims(-1);
-             NDArray b = ids.expandDims(-2);
-             NDArray eq = a.eq(b);
-             NDArray count = eq.toType(DataType.INT32, false).sum(new int[] {-1});
-             NDArray dup = count.gt(1)) {
-            throw new IllegalArgumentException(name + firstIndex(dup)
-                    + " repeats an id of the same list; ids within one top-k list must be distinct (k = " + k + ")");
-        }
-    }
-
-    static void mask(String name, NDArray m) {
-        try (NDArray f = m.toType(DataType.FLOAT32, true);
-             NDArray zero = f.eq(0f);
-             NDArray one = f.eq(1f);
-             NDArray ok = zero.logicalOr(one);
-             NDArray bad = ok.logicalNot()) {
-            if (any(bad)) {
-                throw new IllegalArgumentException(name + firstIndex(bad) + " = " + valueAt(f, bad) + " must be 0 or 1");
+    /** The first position of a list [..., k] whose id occurs twice in it (a [..., k, k] comparison). */
+    private static void distinctExact(String name, NDArray ids) {
+        try (NDManager scope = ids.getManager().newSubManager()) {
+            NDArray c = copy(scope, ids, ids.getDataType());
+            NDArray dup = c.expandDims(-1).eq(c.expandDims(-2)).toType(DataType.INT32, false).sum(new int[] {-1}).gt(1);
+            if (any(dup)) {
+                throw new IllegalArgumentException(name + firstIndex(dup) + " repeats an id of the same list; ids"
+                        + " within one top-k list must be distinct (k = " + c.getShape().get(c.getShape().dimension() - 1)
+                        + ")");
             }
         }
     }
 
-    static void uniforms(String name, NDArray u) {
-        try (NDArray f = u.toType(DataType.FLOAT32, true);
-             NDArray low = f.lt(0f);
-             NDArray high = f.gte(1f);
-             NDArray nan = f.isNaN();
-             NDArray out = low.logicalOr(high);
-             NDArray bad = out.logicalOr(nan)) {
-            if (any(bad)) {
-                throw new IllegalArgumentException(name + firstIndex(bad) + " = " + valueAt(f, bad) + " is outside [0, 1)");
-            }
-        }
+    /** A copy of {@code a} in {@code scope}, so that what is derived from it closes with the scope. */
+    private static NDArray copy(NDManager scope, NDArray a, DataType type) {
+        NDArray c = a.toType(type, true);
+        c.attach(scope);
+        return c;
     }
 
     private static boolean any(NDArray bool) {

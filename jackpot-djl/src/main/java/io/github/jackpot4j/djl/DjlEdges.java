@@ -2,25 +2,14 @@ package io.github.jackpot4j.djl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.types.Shape;
 
 /**
  * Variants of NDArray operations that stay defined at the edges of the legal inputs, where the plain
- * engine op fails or gives NaN: reductions of an empty batch (B = 0 or T = 0), and KL terms at a
- * probability of 0 (a −∞ logit). Follows the memory rule of {@link DjlMath}.
+ * engine op fails or gives NaN: KL terms at a probability of 0 (a −∞ logit), factors and losses
+ * beyond float32. Follows the memory rule of {@link DjlMath}.
  */
 final class DjlEdges {
     private DjlEdges() {
-    }
-
-    /** max over all elements, or 0 for an empty array (the engine refuses a full reduction of no elements). */
-    static NDArray max(NDArray x) {
-        return x.isEmpty() ? x.getManager().zeros(new Shape(), x.getDataType()) : x.max();
-    }
-
-    /** min over all elements, or 0 for an empty array. */
-    static NDArray min(NDArray x) {
-        return x.isEmpty() ? x.getManager().zeros(new Shape(), x.getDataType()) : x.min();
     }
 
     /**
@@ -67,10 +56,9 @@ final class DjlEdges {
      * Refuses a loss beyond float32's range. The adapter computes in float32 (the core in double), so a
      * loss whose true value exceeds 3.4e38 — a KL between log-probs ~1e38 apart (logits near the float32
      * limit), or |Â| · ρ · r beyond it (e.g. {@code jackpot_clip_ratio} = 1e30) — would come back as ±∞
-     * with a NaN gradient, wrecking an optimizer step. One scalar read.
+     * with a NaN gradient, wrecking an optimizer step.
      */
-    static void requireFinite(NDArray loss, String what, String inputs) {
-        float value = loss.getFloat();
+    static void requireFinite(float value, String what, String inputs) {
         if (!Float.isFinite(value)) {
             throw new IllegalArgumentException(what + " = " + value + " is beyond the float32 range the DJL adapter"
                     + " computes in; the inputs that produce it: " + inputs);

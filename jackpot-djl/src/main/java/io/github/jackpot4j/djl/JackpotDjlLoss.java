@@ -7,7 +7,7 @@ import io.github.jackpot4j.core.BatchStatistics;
 import io.github.jackpot4j.core.JackpotConfig;
 
 import java.util.ArrayList;
-import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -75,10 +75,7 @@ public class JackpotDjlLoss extends Loss {
      * the micro-batch context (offset 0, the batch's own statistics).
      */
     public JackpotDjlLoss step(long step) {
-        if (step < 0) {
-            throw new IllegalArgumentException("step = " + step + " must be >= 0");
-        }
-        this.step = step;
+        this.step = RolloutBatch.nonNegative("step", step);
         this.sequenceOffset = 0;
         this.global = null;
         return this;
@@ -90,10 +87,7 @@ public class JackpotDjlLoss extends Loss {
      * (the merged statistics of every micro-batch of the step; null for the micro-batch's own).
      */
     public JackpotDjlLoss microBatch(long sequenceOffset, BatchStatistics global) {
-        if (sequenceOffset < 0) {
-            throw new IllegalArgumentException("sequence_offset = " + sequenceOffset + " must be >= 0");
-        }
-        this.sequenceOffset = sequenceOffset;
+        this.sequenceOffset = RolloutBatch.nonNegative("sequence_offset", sequenceOffset);
         this.global = global;
         return this;
     }
@@ -195,48 +189,41 @@ public class JackpotDjlLoss extends Loss {
         if (labels == null) {
             throw new IllegalArgumentException("labels are required");
         }
-        NDArray[] byName = new NDArray[LABEL_NAMES.size()];
+        Map<String, NDArray> byName = new HashMap<>();
         for (int i = 0; i < labels.size(); i++) {
             NDArray a = labels.get(i);
             String name = a.getName();
-            int index = name == null ? -1 : LABEL_NAMES.indexOf(name);
-            if (index < 0) {
+            if (name == null || !LABEL_NAMES.contains(name)) {
                 throw new IllegalArgumentException("labels[" + i + "] is named " + (name == null ? "nothing" : "`" + name + "`")
                         + " but every label must be named one of " + LABEL_NAMES
                         + " (NDArray.setName, or JackpotDjlLoss.labels(rolloutBatch))");
             }
-            if (byName[index] != null) {
+            if (byName.put(name, a) != null) {
                 throw new IllegalArgumentException("labels[" + i + "]: the label `" + name + "` is given twice");
             }
-            byName[index] = a;
         }
         RolloutBatch.Builder b = RolloutBatch.builder()
-                .tokenIds(byName[0]).oldLogProbs(byName[1]).advantages(byName[2]).responseMask(byName[3])
-                .uniforms(byName[8]).sequenceOffset(sequenceOffset);
-        if (byName[7] != null) {
-            b.rolloutLogits(byName[7]);
+                .tokenIds(byName.get("token_ids")).oldLogProbs(byName.get("old_log_probs"))
+                .advantages(byName.get("advantages")).responseMask(byName.get("response_mask"))
+                .uniforms(byName.get("uniforms")).sequenceOffset(sequenceOffset);
+        if (byName.containsKey("rollout_logits")) {
+            b.rolloutLogits(byName.get("rollout_logits"));
         } else {
-            b.cachedRollout(byName[4], byName[5], byName[6]);
+            b.cachedRollout(byName.get("rollout_log_probs"), byName.get("rollout_topk_ids"),
+                    byName.get("rollout_topk_log_probs"));
         }
         if (step >= 0) {
             b.step(step);
-        } else if (config.useJackpot() && byName[8] == null) {
+        } else if (config.useJackpot() && !byName.containsKey("uniforms")) {
             throw new IllegalArgumentException("step is not set: call JackpotDjlLoss.step(trainingStep) before each new"
                     + " batch of rollouts, so that every step draws fresh rejection uniforms (MATH.md §3)");
         }
         try {
             return b.build();
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("labels " + Arrays.toString(names(labels)) + ": " + e.getMessage(), e);
+            throw new IllegalArgumentException("labels " + labels.stream().map(NDArray::getName).toList() + ": "
+                    + e.getMessage(), e);
         }
-    }
-
-    private static String[] names(NDList labels) {
-        String[] n = new String[labels.size()];
-        for (int i = 0; i < n.length; i++) {
-            n[i] = labels.get(i).getName();
-        }
-        return n;
     }
 
     /** The full output of the last computation (weights, metrics), or null. */

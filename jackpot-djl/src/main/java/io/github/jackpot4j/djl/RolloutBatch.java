@@ -2,7 +2,7 @@ package io.github.jackpot4j.djl;
 
 import ai.djl.ndarray.NDArray;
 
-import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -13,33 +13,30 @@ import java.util.List;
  * its logits [B,T,V] from the trainer's own forward pass, from which the adapter derives all of
  * these plus the rollout log-probs at the target's top-k. Immutable; the arrays are not copied.
  */
-public final class RolloutBatch {
-    final NDArray tokenIds;
-    final NDArray oldLogProbs;
-    final NDArray advantages;
-    final NDArray responseMask;
-    final NDArray rolloutLogProbs;
-    final NDArray rolloutTopkIds;
-    final NDArray rolloutTopkLogProbs;
-    final NDArray rolloutLogits;
-    final NDArray actorOldLogProbs;
-    final NDArray uniforms;
-    final long sequenceOffset;
-    final long step;
+public final class RolloutBatch implements Cloneable {
+    // set only by the builder, on its own instance; a built batch is a copy that nothing changes
+    NDArray tokenIds;
+    NDArray oldLogProbs;
+    NDArray advantages;
+    NDArray responseMask;
+    NDArray rolloutLogProbs;
+    NDArray rolloutTopkIds;
+    NDArray rolloutTopkLogProbs;
+    NDArray rolloutLogits;
+    NDArray actorOldLogProbs;
+    NDArray uniforms;
+    long sequenceOffset;
+    long step = -1;
 
-    private RolloutBatch(Builder b) {
-        tokenIds = b.tokenIds;
-        oldLogProbs = b.oldLogProbs;
-        advantages = b.advantages;
-        responseMask = b.responseMask;
-        rolloutLogProbs = b.rolloutLogProbs;
-        rolloutTopkIds = b.rolloutTopkIds;
-        rolloutTopkLogProbs = b.rolloutTopkLogProbs;
-        rolloutLogits = b.rolloutLogits;
-        actorOldLogProbs = b.actorOldLogProbs;
-        uniforms = b.uniforms;
-        sequenceOffset = b.sequenceOffset;
-        step = b.step;
+    private RolloutBatch() {
+    }
+
+    private RolloutBatch copy() {
+        try {
+            return (RolloutBatch) clone();
+        } catch (CloneNotSupportedException e) {
+            throw new AssertionError(e);
+        }
     }
 
     /** A builder; {@code tokenIds}, {@code oldLogProbs}, {@code advantages} and one rollout source are required. */
@@ -69,72 +66,46 @@ public final class RolloutBatch {
 
     /** This batch with another PPO anchor (the actor's own old log-probs for its loss, MATH.md §8). */
     RolloutBatch withOldLogProbs(NDArray anchor) {
-        Builder b = new Builder();
-        b.tokenIds = tokenIds;
+        RolloutBatch b = copy();
         b.oldLogProbs = anchor;
-        b.advantages = advantages;
-        b.responseMask = responseMask;
-        b.rolloutLogProbs = rolloutLogProbs;
-        b.rolloutTopkIds = rolloutTopkIds;
-        b.rolloutTopkLogProbs = rolloutTopkLogProbs;
-        b.rolloutLogits = rolloutLogits;
-        b.uniforms = uniforms;
-        b.sequenceOffset = sequenceOffset;
-        b.step = step;
-        return new RolloutBatch(b);
+        b.actorOldLogProbs = null;
+        return b;
     }
 
-    /** Every array given, for scoping and validation. */
+    /** Every array, null where not given (for scoping). */
     List<NDArray> arrays() {
-        List<NDArray> all = new ArrayList<>();
-        for (NDArray a : new NDArray[] {tokenIds, oldLogProbs, advantages, responseMask, rolloutLogProbs,
-                rolloutTopkIds, rolloutTopkLogProbs, rolloutLogits, actorOldLogProbs, uniforms}) {
-            if (a != null) {
-                all.add(a);
-            }
-        }
-        return all;
+        return Arrays.asList(tokenIds, oldLogProbs, advantages, responseMask, rolloutLogProbs, rolloutTopkIds,
+                rolloutTopkLogProbs, rolloutLogits, actorOldLogProbs, uniforms);
     }
 
     /** Collects the arrays of one rollout batch. */
     public static final class Builder {
-        private NDArray tokenIds;
-        private NDArray oldLogProbs;
-        private NDArray advantages;
-        private NDArray responseMask;
-        private NDArray rolloutLogProbs;
-        private NDArray rolloutTopkIds;
-        private NDArray rolloutTopkLogProbs;
-        private NDArray rolloutLogits;
-        private NDArray actorOldLogProbs;
-        private NDArray uniforms;
-        private long sequenceOffset;
-        private long step = -1;
+        private final RolloutBatch batch = new RolloutBatch();
 
         private Builder() {
         }
 
         /** The sampled token ids [B,T] (int32 or int64). */
         public Builder tokenIds(NDArray v) {
-            tokenIds = v;
+            batch.tokenIds = v;
             return this;
         }
 
         /** {@code old_log_probs} [B,T]: the PPO anchor ℓ_old. */
         public Builder oldLogProbs(NDArray v) {
-            oldLogProbs = v;
+            batch.oldLogProbs = v;
             return this;
         }
 
         /** {@code advantages} [B,T]. */
         public Builder advantages(NDArray v) {
-            advantages = v;
+            batch.advantages = v;
             return this;
         }
 
         /** {@code response_mask} [B,T] of 0/1; all ones when absent. */
         public Builder responseMask(NDArray v) {
-            responseMask = v;
+            batch.responseMask = v;
             return this;
         }
 
@@ -143,36 +114,33 @@ public final class RolloutBatch {
          * {@code rollout_topk_ids}/{@code rollout_topk_log_probs} [B,T,k].
          */
         public Builder cachedRollout(NDArray sampledLogProbs, NDArray topkIds, NDArray topkLogProbs) {
-            rolloutLogProbs = sampledLogProbs;
-            rolloutTopkIds = topkIds;
-            rolloutTopkLogProbs = topkLogProbs;
+            batch.rolloutLogProbs = sampledLogProbs;
+            batch.rolloutTopkIds = topkIds;
+            batch.rolloutTopkLogProbs = topkLogProbs;
             return this;
         }
 
         /** "Use latest logits" mode: the rollout model's logits [B,T,V] (treated as constants). */
         public Builder rolloutLogits(NDArray v) {
-            rolloutLogits = v;
+            batch.rolloutLogits = v;
             return this;
         }
 
         /** The actor's log-probs before this update [B,T], the anchor of its PPO loss (default: rollout log-probs). */
         public Builder actorOldLogProbs(NDArray v) {
-            actorOldLogProbs = v;
+            batch.actorOldLogProbs = v;
             return this;
         }
 
         /** Caller-supplied u_t [B,T] in [0,1); by default the core's counter-based draws are uploaded. */
         public Builder uniforms(NDArray v) {
-            uniforms = v;
+            batch.uniforms = v;
             return this;
         }
 
         /** The global index of this batch's first sequence (micro-batches draw the whole batch's u_t). */
         public Builder sequenceOffset(long v) {
-            if (v < 0) {
-                throw new IllegalArgumentException("sequence_offset = " + v + " must be >= 0");
-            }
-            sequenceOffset = v;
+            batch.sequenceOffset = nonNegative("sequence_offset", v);
             return this;
         }
 
@@ -182,10 +150,7 @@ public final class RolloutBatch {
          * draws afresh; required by the Jackpot path unless {@link #uniforms(NDArray)} are given.
          */
         public Builder step(long v) {
-            if (v < 0) {
-                throw new IllegalArgumentException("step = " + v + " must be >= 0");
-            }
-            step = v;
+            batch.step = nonNegative("step", v);
             return this;
         }
 
@@ -194,14 +159,15 @@ public final class RolloutBatch {
          * policy's shapes.
          */
         public RolloutBatch build() {
-            require(tokenIds, "token_ids");
-            require(oldLogProbs, "old_log_probs");
-            require(advantages, "advantages");
-            if (rolloutLogits == null && (rolloutLogProbs == null || rolloutTopkIds == null || rolloutTopkLogProbs == null)) {
+            require(batch.tokenIds, "token_ids");
+            require(batch.oldLogProbs, "old_log_probs");
+            require(batch.advantages, "advantages");
+            if (batch.rolloutLogits == null && (batch.rolloutLogProbs == null || batch.rolloutTopkIds == null
+                    || batch.rolloutTopkLogProbs == null)) {
                 throw new IllegalArgumentException("the rollout model is required: give cachedRollout(rollout_log_probs,"
                         + " rollout_topk_ids, rollout_topk_log_probs) or rolloutLogits([B,T,V])");
             }
-            return new RolloutBatch(this);
+            return batch.copy();
         }
 
         private static void require(NDArray a, String name) {
@@ -209,5 +175,13 @@ public final class RolloutBatch {
                 throw new IllegalArgumentException(name + " is required but was not given");
             }
         }
+    }
+
+    /** {@code v}, refused when negative (a step or a sequence offset; the core's rule and message). */
+    static long nonNegative(String key, long v) {
+        if (v < 0) {
+            throw new IllegalArgumentException(key + " = " + v + " must be >= 0");
+        }
+        return v;
     }
 }

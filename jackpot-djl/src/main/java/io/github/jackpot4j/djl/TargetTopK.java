@@ -2,6 +2,9 @@ package io.github.jackpot4j.djl;
 
 import ai.djl.ndarray.NDArray;
 
+import java.util.Arrays;
+import java.util.List;
+
 /**
  * The target side of the top-k union when the caller has log-probs instead of logits (MATH.md §1):
  * {@code target_topk_ids}/{@code target_topk_log_probs} [B,T,k], {@code target_log_probs_at_rollout_topk}
@@ -29,5 +32,10 @@ public final class TargetTopK {
         this.logProbs = logProbs;
         this.logProbsAtRolloutTopK = logProbsAtRolloutTopK;
         this.rolloutLogProbsAtTargetTopK = rolloutLogProbsAtTargetTopK;
+    }
+
+    /** Every array, null where not given. */
+    List<NDArray> arrays() {
+        return Arrays.asList(ids, logProbs, logProbsAtRolloutTopK, rolloutLogProbsAtTargetTopK);
     }
 }

@@ -1,0 +1,75 @@
+package io.github.jackpot4j.djl;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.types.DataType;
+import io.github.jackpot4j.core.JackpotConfig;
+import io.github.jackpot4j.core.MissingRolloutProb;
+
+/**
+ * The top-k union normalizer of MATH.md §4 on NDArrays, as the core's {@code UnionNormalizer}:
+ * Zapprox_t = Σ_{x ∈ V_k(t)} min(q(x), p(x)/λ) over V_k(t) = topk(p_inf) ∪ topk(p_tgt), each id once,
+ * with the missing-probability rule for target ids outside the rollout top-k and the optional
+ * renormalization over V_k. Off the Jackpot path every array is 0.
+ *
+ * @param zApprox     Zapprox_t [B,T], 0 at padding
+ * @param unionSize   |V_k(t)| [B,T]
+ * @param rolloutMass Σ_{V_k} q [B,T]
+ * @param targetMass  Σ_{V_k} p [B,T]
+ */
+record DjlUnionNormalizer(NDArray zApprox, NDArray unionSize, NDArray rolloutMass, NDArray targetMass) {
+
+    /** @param metrics false: no union size, and the masses only for the renormalization (null otherwise) */
+    static DjlUnionNormalizer of(JackpotConfig config, double lambda, RolloutSide rollout, TargetTopK target,
+                                 NDArray valid, boolean metrics) {
+        if (!config.useJackpot()) {
+            return new DjlUnionNormalizer(valid.zerosLike(), valid.zerosLike(), valid.zerosLike(), valid.zerosLike());
+        }
+        NDArray q = rollout.topLogProbs().exp();
+        NDArray p = target.logProbsAtRolloutTopK.exp();
+        NDArray onlyTarget = inRollout(rollout.topIds(), target.ids).logicalNot().toType(DataType.FLOAT32, false);
+        NDArray pOnly = target.logProbs.exp().mul(onlyTarget);
+        NDArray qOnly;
+        if (target.rolloutLogProbsAtTargetTopK != null) {
+            qOnly = target.rolloutLogProbsAtTargetTopK.exp().mul(onlyTarget);
+        } else if (config.missingRolloutProb() == MissingRolloutProb.BOUND) {
+            qOnly = q.min(new int[] {-1}, true).mul(onlyTarget);
+        } else {
+            qOnly = onlyTarget.zerosLike();
+        }
+        boolean masses = metrics || config.useTopkRenorm();
+        NDArray rolloutMass = masses ? q.sum(new int[] {-1}).add(qOnly.sum(new int[] {-1})) : null;
+        NDArray targetMass = masses ? p.sum(new int[] {-1}).add(pOnly.sum(new int[] {-1})) : null;
+        NDArray z = config.useTopkRenorm() ? renormalized(q, p, qOnly, pOnly, rolloutMass, targetMass, lambda)
+                : q.minimum(p.div((float) lambda)).sum(new int[] {-1})
+                        .add(qOnly.minimum(pOnly.div((float) lambda)).sum(new int[] {-1}));
+        NDArray unionSize = metrics ? onlyTarget.sum(new int[] {-1}).add((float) config.topK()) : null;
+        return new DjlUnionNormalizer(z.mul(valid), unionSize, rolloutMass, targetMass);
+    }
+
+    /**
+     * [..., j] = target id j is in the rollout list: one [..., k] comparison per rollout position, OR-ed —
+     * k passes over [B,T,k] booleans instead of building [B,T,k,k] and reducing its short axis, which
+     * PyTorch does not vectorize.
+     */
+    private static NDArray inRollout(NDArray rolloutIds, NDArray targetIds) {
+        long k = rolloutIds.getShape().get(rolloutIds.getShape().dimension() - 1);
+        NDArray in = rolloutIds.get("..., 0:1").eq(targetIds);
+        for (long i = 1; i < k; i++) {
+            in = in.logicalOr(rolloutIds.get("..., " + i + ":" + (i + 1)).eq(targetIds));
+        }
+        return in;
+    }
+
+    /** Σ_{V_k} min(q̂, p̂/λ) with q̂, p̂ renormalized over V_k; 0 where either mass is 0. */
+    private static NDArray renormalized(NDArray q, NDArray p, NDArray qOnly, NDArray pOnly, NDArray rolloutMass,
+                                        NDArray targetMass, double lambda) {
+        NDArray positive = rolloutMass.gt(0f).logicalAnd(targetMass.gt(0f));
+        NDArray qScale = NDArrays.where(positive, rolloutMass, rolloutMass.onesLike()).expandDims(-1);
+        // p̂/λ as (p / Σp) / λ: Σp · λ can underflow float32 to 0 (then 0/0 = NaN); p/Σp ≤ 1, λ ≥ 1e-30
+        NDArray pScale = NDArrays.where(positive, targetMass, targetMass.onesLike()).expandDims(-1);
+        NDArray terms = q.div(qScale).minimum(p.div(pScale).div((float) lambda)).sum(new int[] {-1})
+                .add(qOnly.div(qScale).minimum(pOnly.div(pScale).div((float) lambda)).sum(new int[] {-1}));
+        return NDArrays.where(positive, terms, terms.zerosLike());
+    }
+}
