@@ -28,6 +28,8 @@ final class UnionNormalizer {
         final SmallIdSet ids;
         final double[] q;
         final double[] p;
+        /** Positions in the target list of the ids not in the rollout list. */
+        final int[] extra;
         final int topK;
         /** One bit per vocabulary id when the vocabulary is known and small enough ({@link #BITSET_MAX_VOCAB}). */
         long[] bits;
@@ -40,6 +42,7 @@ final class UnionNormalizer {
             ids = new SmallIdSet(2 * Math.max(topK, 1));
             q = new double[2 * Math.max(topK, 1)];
             p = new double[2 * Math.max(topK, 1)];
+            extra = new int[Math.max(topK, 1)];
         }
     }
 
@@ -80,6 +83,7 @@ final class UnionNormalizer {
      */
     private double topKPlainBits(int t, Scratch s) {
         final int base = t * k;
+        final int k = this.k;
         final IdView rolloutIds = batch.rolloutTopkIds;
         final IdView targetIds = batch.targetTopkIds;
         final FloatView rolloutLp = batch.rolloutTopkLogProbs;
@@ -88,36 +92,56 @@ final class UnionNormalizer {
         final FloatView cross = crossRolloutLogProbs;
         final double invLambda = this.invLambda;
         final long[] bits = s.bits;
-        double smallestRolloutProb = Double.POSITIVE_INFINITY;
-        double rolloutMass = 0;
-        double targetMass = 0;
-        double z = 0;
+        final double[] q = s.q;
+        final double[] p = s.p;
+        final int[] extra = s.extra;
         for (int j = 0; j < k; j++) {
             int id = rolloutIds.get(base + j);
             bits[id >>> 6] |= 1L << id;
-            double q = FastExp.exp(rolloutLp.get(base + j));
-            double p = FastExp.exp(targetAtRollout.get(base + j));
-            smallestRolloutProb = Math.min(smallestRolloutProb, q);
-            rolloutMass += q;
-            targetMass += p;
-            z += Math.min(q, p * invLambda);
         }
-        int n = k;
+        // the target ids not in the rollout list, compacted without a branch
+        int m = 0;
         for (int j = 0; j < k; j++) {
             int id = targetIds.get(base + j);
-            if ((bits[id >>> 6] & (1L << id)) != 0) {
-                continue; // already counted through the rollout list: each id once
-            }
-            double p = FastExp.exp(targetLp.get(base + j));
-            // ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k) bounds the unseen q from above.
-            double q = cross != null ? FastExp.exp(cross.get(base + j)) : boundMissing ? smallestRolloutProb : 0.0;
-            rolloutMass += q;
-            targetMass += p;
-            z += Math.min(q, p * invLambda);
-            n++;
+            extra[m] = j;
+            m += (int) (~(bits[id >>> 6] >>> id) & 1L);
         }
         for (int j = 0; j < k; j++) {
             bits[rolloutIds.get(base + j) >>> 6] = 0L;
+        }
+        for (int j = 0; j < k; j++) {
+            q[j] = FastExp.exp(rolloutLp.get(base + j));
+            p[j] = FastExp.exp(targetAtRollout.get(base + j));
+        }
+        for (int e = 0; e < m; e++) {
+            p[k + e] = FastExp.exp(targetLp.get(base + extra[e]));
+        }
+        if (cross != null) {
+            for (int e = 0; e < m; e++) {
+                q[k + e] = FastExp.exp(cross.get(base + extra[e]));
+            }
+        } else {
+            double smallestRolloutProb = Double.POSITIVE_INFINITY;
+            if (boundMissing) {
+                for (int j = 0; j < k; j++) {
+                    smallestRolloutProb = Math.min(smallestRolloutProb, q[j]);
+                }
+            }
+            // ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k) bounds the unseen q from above.
+            double fill = boundMissing ? smallestRolloutProb : 0.0;
+            for (int e = 0; e < m; e++) {
+                q[k + e] = fill;
+            }
+        }
+        // the sums in the order of the rollout list, then the target's extra ids: the same bits as one pass
+        final int n = k + m;
+        double rolloutMass = 0;
+        double targetMass = 0;
+        double z = 0;
+        for (int j = 0; j < n; j++) {
+            rolloutMass += q[j];
+            targetMass += p[j];
+            z += Math.min(q[j], p[j] * invLambda);
         }
         s.unionSize = n;
         s.rolloutMass = rolloutMass;
