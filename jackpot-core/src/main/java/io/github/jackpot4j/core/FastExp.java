@@ -10,6 +10,10 @@ import java.math.MathContext;
  * 2^(k/N) · (1 + tail + p(r)) with 2^(i/N) as a double plus its relative tail and a degree-5
  * polynomial p (ARM's coefficients; their bound is 0.511 ulp from e^x). Arguments outside (−512, 512)
  * (and NaN, ±∞) go to {@code Math.exp}, so subnormal, zero and infinite results are {@code Math.exp}'s.
+ * The reduction, the polynomial and the final scaling use {@link Math#fma} (as ARM's C does under
+ * FP contraction): 13% less CPU per call of the kernel than separate multiplies and adds, results
+ * within 1 ulp of the unfused form (docs/math.md §4). {@code Math.fma} is a single instruction on
+ * x86-64 since Haswell and on every AArch64; on hardware without FMA it is exact but slow.
  */
 final class FastExp {
     private static final int BITS = 7;
@@ -36,14 +40,14 @@ final class FastExp {
         double kd = z + SHIFT;
         long ki = Double.doubleToRawLongBits(kd);
         kd -= SHIFT;
-        double r = x + kd * NEG_LN2_HI_N + kd * NEG_LN2_LO_N;
+        double r = Math.fma(kd, NEG_LN2_LO_N, Math.fma(kd, NEG_LN2_HI_N, x));
         int idx = 2 * (int) (ki & (N - 1));
         long top = ki << (52 - BITS);
         double tail = Double.longBitsToDouble(TABLE[idx]);
         double scale = Double.longBitsToDouble(TABLE[idx + 1] + top);
         double r2 = r * r;
-        double tmp = tail + r + r2 * (C2 + r * C3) + r2 * r2 * (C4 + r * C5);
-        return scale + scale * tmp;
+        double tmp = Math.fma(r2 * r2, Math.fma(r, C5, C4), Math.fma(r2, Math.fma(r, C3, C2), tail + r));
+        return Math.fma(scale, tmp, scale);
     }
 
     /** 2^(i/N) to 50 digits by Newton's method on y^N = 2^i, split into a double and its relative tail. */
