@@ -55,6 +55,7 @@ final class JackpotKernel {
         final float[] zApprox = out.zApprox;
         final double[] zApproxExact = out.zApproxExact;
         final long stepKey = RejectionUniforms.stepKey(config.seed(), batch.step);
+        scratch.resetBlock(); // the scratch outlives calls: nothing prepared for another batch is reused
         for (int b = from; b < to; b++) {
             final long rowKey = RejectionUniforms.rowKey(stepKey, batch.sequenceOffset + b);
             double valid = 0, accepted = 0, sumAcceptance = 0, sumZ = 0;

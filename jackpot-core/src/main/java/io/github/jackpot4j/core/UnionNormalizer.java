@@ -13,6 +13,13 @@ final class UnionNormalizer {
      */
     static final double RENORM_FLOOR = 1e-250;
 
+    /** About this many list elements per block of tokens whose exponentials are prepared together. */
+    static final int BLOCK_ELEMENTS = 256;
+
+    static int blockTokens(int topK) {
+        return Math.max(1, BLOCK_ELEMENTS / Math.max(topK, 1));
+    }
+
     /** Largest vocabulary for which the union uses a bit set over ids (2^22 ids: 512 KiB per worker). */
     static final int BITSET_MAX_VOCAB = 1 << 22;
 
@@ -31,6 +38,14 @@ final class UnionNormalizer {
         /** Positions in the target list of the ids not in the rollout list. */
         final int[] extra;
         final int topK;
+        /** Tokens [blockStart, blockEnd) have their exponentials' table-free parts in the arrays below. */
+        int blockStart;
+        int blockEnd = -1;
+        /** A block's log-probs as doubles (the input of {@link FastExp#prepare}). */
+        final double[] blockIn;
+        /** Per list (rollout, target at rollout, target, cross): {@link FastExp#shifted} and {@link FastExp#poly}. */
+        final double[][] blockShifted = new double[4][];
+        final double[][] blockPoly = new double[4][];
         /** One bit per vocabulary id when the vocabulary is known and small enough ({@link #BITSET_MAX_VOCAB}). */
         long[] bits;
         int unionSize;
@@ -43,6 +58,17 @@ final class UnionNormalizer {
             q = new double[2 * Math.max(topK, 1)];
             p = new double[2 * Math.max(topK, 1)];
             extra = new int[Math.max(topK, 1)];
+            int size = blockTokens(topK) * Math.max(topK, 1);
+            blockIn = new double[size];
+            for (int l = 0; l < 4; l++) {
+                blockShifted[l] = new double[size];
+                blockPoly[l] = new double[size];
+            }
+        }
+
+        /** Forgets the prepared block (the batch's data may have changed since the last call). */
+        void resetBlock() {
+            blockEnd = -1;
         }
     }
 
@@ -109,16 +135,30 @@ final class UnionNormalizer {
         for (int j = 0; j < k; j++) {
             bits[rolloutIds.get(base + j) >>> 6] = 0L;
         }
-        for (int j = 0; j < k; j++) {
-            q[j] = FastExp.exp(rolloutLp.get(base + j));
-            p[j] = FastExp.exp(targetAtRollout.get(base + j));
+        if (t < s.blockStart || t >= s.blockEnd) {
+            prepareBlock(t, s);
         }
+        final int o = (t - s.blockStart) * k;
+        final double[] rs = s.blockShifted[0];
+        final double[] rp = s.blockPoly[0];
+        final double[] as = s.blockShifted[1];
+        final double[] ap = s.blockPoly[1];
+        for (int j = 0; j < k; j++) {
+            q[j] = FastExp.finish(rolloutLp.get(base + j), rs[o + j], rp[o + j]);
+            p[j] = FastExp.finish(targetAtRollout.get(base + j), as[o + j], ap[o + j]);
+        }
+        final double[] ts = s.blockShifted[2];
+        final double[] tp = s.blockPoly[2];
         for (int e = 0; e < m; e++) {
-            p[k + e] = FastExp.exp(targetLp.get(base + extra[e]));
+            int j = extra[e];
+            p[k + e] = FastExp.finish(targetLp.get(base + j), ts[o + j], tp[o + j]);
         }
         if (cross != null) {
+            final double[] cs = s.blockShifted[3];
+            final double[] cp = s.blockPoly[3];
             for (int e = 0; e < m; e++) {
-                q[k + e] = FastExp.exp(cross.get(base + extra[e]));
+                int j = extra[e];
+                q[k + e] = FastExp.finish(cross.get(base + j), cs[o + j], cp[o + j]);
             }
         } else {
             double smallestRolloutProb = Double.POSITIVE_INFINITY;
@@ -147,6 +187,35 @@ final class UnionNormalizer {
         s.rolloutMass = rolloutMass;
         s.targetMass = targetMass;
         return z;
+    }
+
+    /**
+     * The table-free parts of the exponentials ({@link FastExp#prepare}, vectorized by the JIT) of every
+     * list element of tokens [t, t + {@link #blockTokens}) (capped at the batch's end): the tokens a
+     * worker visits next. Padding tokens and target ids already in the rollout list are prepared too
+     * (cheap in vector form); only the scalar {@link FastExp#finish} is per union member.
+     */
+    private void prepareBlock(int t, Scratch s) {
+        int tokens = batch.batchSize * batch.length;
+        int end = Math.min(tokens, t + blockTokens(k));
+        int n = (end - t) * k;
+        int from = t * k;
+        prepareList(batch.rolloutTopkLogProbs, from, n, s, 0);
+        prepareList(batch.targetLogProbsAtRolloutTopk, from, n, s, 1);
+        prepareList(batch.targetTopkLogProbs, from, n, s, 2);
+        if (crossRolloutLogProbs != null) {
+            prepareList(crossRolloutLogProbs, from, n, s, 3);
+        }
+        s.blockStart = t;
+        s.blockEnd = end;
+    }
+
+    private static void prepareList(FloatView view, int from, int n, Scratch s, int list) {
+        final double[] in = s.blockIn;
+        for (int i = 0; i < n; i++) {
+            in[i] = view.get(from + i);
+        }
+        FastExp.prepare(in, n, s.blockShifted[list], s.blockPoly[list]);
     }
 
     /**

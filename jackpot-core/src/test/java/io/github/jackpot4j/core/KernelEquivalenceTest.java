@@ -83,6 +83,29 @@ class KernelEquivalenceTest {
     }
 
     /**
+     * The same bit-identity once the JIT has compiled (and vectorized) the kernel's loops: a 4,096-token
+     * batch with k = 20, computed 300 times on every mode, each result compared with the reference's.
+     */
+    @Test
+    void compiledKernelIsStillTheReferenceBitForBit() {
+        for (RandomBatches.Mode mode : RandomBatches.Mode.values()) {
+            RandomBatches.Generated g = RandomBatches.generate(
+                    new RandomBatches.Spec(0x5EED_1205L + mode.ordinal(), 16, 256, 4000, 20, 2.0, 1.0, 0.3, 0.05));
+            JackpotConfig config = JackpotConfig.builder().topK(g.topK).build();
+            JackpotBatch batch = RandomBatches.build(g, config.target(), mode);
+            JackpotResult reference = ReferenceJackpot.compute(config, batch, FastExp::exp);
+            JackpotResult out = JackpotResult.allocate(batch.batchSize(), batch.length());
+            int calls = mode == RandomBatches.Mode.FULL_VOCAB ? 3 : 300;
+            for (int i = 0; i < calls; i++) {
+                Jackpot.compute(config, batch, null, out, Execution.sequential());
+                String difference = firstBitDifference(reference, out);
+                int call = i;
+                assertNull(difference, () -> mode + ", call " + call + ": " + difference);
+            }
+        }
+    }
+
+    /**
      * The kernel against the kernel of commit d085de9 (the reference with that commit's exponential,
      * {@link PreviousFastExp}), including long lists: masks and counts identical, float outputs within
      * 1 float ulp, doubles within 1e-12 relative (docs/math.md §4); the largest differences seen are
