@@ -66,6 +66,28 @@ final class UnionNormalizer {
             }
         }
 
+        /** Helper scratches kept for later parallel calls on the same result ({@link JackpotKernel#newScratch}). */
+        private Scratch[] spares;
+
+        /** The i-th kept helper scratch, created on first use. Guarded by this scratch's monitor. */
+        Scratch spare(int i) {
+            if (spares == null || i >= spares.length) {
+                spares = java.util.Arrays.copyOf(spares == null ? new Scratch[0] : spares, Math.max(4, 2 * i + 2));
+            }
+            if (spares[i] == null) {
+                spares[i] = new Scratch(topK);
+            }
+            return spares[i];
+        }
+
+        /** After a failure inside a token the bit set may hold that token's ids: empty it. */
+        void clearAfterFailure() {
+            if (bits != null) {
+                java.util.Arrays.fill(bits, 0L);
+            }
+            blockEnd = -1;
+        }
+
         /** Forgets the prepared block (the batch's data may have changed since the last call). */
         void resetBlock() {
             blockEnd = -1;
