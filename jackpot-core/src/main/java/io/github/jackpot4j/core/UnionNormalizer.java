@@ -46,6 +46,8 @@ final class UnionNormalizer {
         /** Per list (rollout, target at rollout, target, cross): {@link FastExp#shifted} and {@link FastExp#poly}. */
         final double[][] blockShifted = new double[4][];
         final double[][] blockPoly = new double[4][];
+        /** The finished exponentials of the two rollout-list inputs (every element is a union member). */
+        final double[][] blockExp = new double[2][];
         /** One bit per vocabulary id when the vocabulary is known and small enough ({@link #BITSET_MAX_VOCAB}). */
         long[] bits;
         int unionSize;
@@ -64,6 +66,8 @@ final class UnionNormalizer {
                 blockShifted[l] = new double[size];
                 blockPoly[l] = new double[size];
             }
+            blockExp[0] = new double[size];
+            blockExp[1] = new double[size];
         }
 
         /** Helper scratches kept for later parallel calls on the same result ({@link JackpotKernel#newScratch}). */
@@ -161,14 +165,8 @@ final class UnionNormalizer {
             prepareBlock(t, s);
         }
         final int o = (t - s.blockStart) * k;
-        final double[] rs = s.blockShifted[0];
-        final double[] rp = s.blockPoly[0];
-        final double[] as = s.blockShifted[1];
-        final double[] ap = s.blockPoly[1];
-        for (int j = 0; j < k; j++) {
-            q[j] = FastExp.finish(rolloutLp.get(base + j), rs[o + j], rp[o + j]);
-            p[j] = FastExp.finish(targetAtRollout.get(base + j), as[o + j], ap[o + j]);
-        }
+        final double[] qs = s.blockExp[0];
+        final double[] ps = s.blockExp[1];
         final double[] ts = s.blockShifted[2];
         final double[] tp = s.blockPoly[2];
         for (int e = 0; e < m; e++) {
@@ -186,7 +184,7 @@ final class UnionNormalizer {
             double smallestRolloutProb = Double.POSITIVE_INFINITY;
             if (boundMissing) {
                 for (int j = 0; j < k; j++) {
-                    smallestRolloutProb = Math.min(smallestRolloutProb, q[j]);
+                    smallestRolloutProb = Math.min(smallestRolloutProb, qs[o + j]);
                 }
             }
             // ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k) bounds the unseen q from above.
@@ -200,7 +198,14 @@ final class UnionNormalizer {
         double rolloutMass = 0;
         double targetMass = 0;
         double z = 0;
-        for (int j = 0; j < n; j++) {
+        for (int j = 0; j < k; j++) {
+            double qj = qs[o + j];
+            double pj = ps[o + j];
+            rolloutMass += qj;
+            targetMass += pj;
+            z += Math.min(qj, pj * invLambda);
+        }
+        for (int j = k; j < n; j++) {
             rolloutMass += q[j];
             targetMass += p[j];
             z += Math.min(q[j], p[j] * invLambda);
@@ -223,13 +228,26 @@ final class UnionNormalizer {
         int n = (end - t) * k;
         int from = t * k;
         prepareList(batch.rolloutTopkLogProbs, from, n, s, 0);
+        finishList(n, s, 0);
         prepareList(batch.targetLogProbsAtRolloutTopk, from, n, s, 1);
+        finishList(n, s, 1);
         prepareList(batch.targetTopkLogProbs, from, n, s, 2);
         if (crossRolloutLogProbs != null) {
             prepareList(crossRolloutLogProbs, from, n, s, 3);
         }
         s.blockStart = t;
         s.blockEnd = end;
+    }
+
+    /** Every element of the rollout lists is a union member: their exponentials are finished for the whole block. */
+    private static void finishList(int n, Scratch s, int list) {
+        final double[] in = s.blockIn;
+        final double[] shifted = s.blockShifted[list];
+        final double[] poly = s.blockPoly[list];
+        final double[] exp = s.blockExp[list];
+        for (int i = 0; i < n; i++) {
+            exp[i] = FastExp.finish(in[i], shifted[i], poly[i]);
+        }
     }
 
     private static void prepareList(FloatView view, int from, int n, Scratch s, int list) {
