@@ -56,6 +56,18 @@ for (n, k), f in sorted(cpu.items()):
     c, r = float(f["core_med_ms"]), float(f["read_med_ms"])
     p1 = float(peer[(n, k, 1)]["cpu_med_ms"]) if (n, k, 1) in peer else None
     print(f"{n:>8} {k:>3} {c:>9.2f} {r:>9.2f} {fmt(p1):>9} {fmt(p1 / c if p1 else None):>9} {c / r:>9.2f}")
+par = []
+for line in open(sys.argv[1]):
+    if line.startswith("par "):
+        par.append(dict(kv.split("=", 1) for kv in line.split()[1:] if "=" in kv))
+if par:
+    print("\nExecution.parallel(): thread CPU time per call (ms) of the caller and of each busy common-pool worker;"
+          " cpu_speedup = sequential CPU / busiest thread's CPU (the 2-thread speed-up with both cores free):")
+    for f in par:
+        workers = " ".join(f"{key}={v}" for key, v in f.items() if key.startswith("worker"))
+        print(f"{f['N']:>8} {f['k']:>3} processors={f['processors']} pool_parallelism={f['pool_parallelism']}"
+              f" busy_workers={f['busy_workers']} caller={f['caller_ms']} {workers} wall={f['wall_ms']}"
+              f" cpu_speedup={f['cpu_speedup']}")
 if len(sys.argv) > 3:
     dj1 = {}
     for r in json.load(open(sys.argv[3])):

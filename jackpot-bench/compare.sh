@@ -5,7 +5,8 @@
 #  (c) runs the JMH CoreBenchmark (fusedSequential, fusedParallel, onePassRead, djlOpByOp, djlOpByOpTrusted)
 #      at the same N, k,
 #  (d) prints the ratios (compare.py); also the thread CPU time of the 1-thread core and read (CpuTime)
-#      and of the 1-thread peer, whose ratios hold even while other jobs share the machine.
+#      and of the 1-thread peer, whose ratios hold even while other jobs share the machine, and how
+#      Execution.parallel() splits its CPU time between the caller and the pool's workers (CpuTime).
 # Env: NS="65536 524288" K=20 PYTHON=/usr/bin/python3 WI=2 I=5 SKIP_DJL=0 OUT=target/compare
 # Needs jackpot-bench/target/benchmarks.jar (built if absent) and PyTorch for $PYTHON
 # (Debian: apt-get install -y python3-torch).

@@ -39,12 +39,35 @@ final class JackpotKernel {
         this.normalizer = computeNormalizer ? new UnionNormalizer(config, batch, lambda) : null;
     }
 
+    /** Helper scratches handed out during this call (each helper thread asks once per call). */
+    private int helpersServed;
+
+    /**
+     * A union scratch for a worker: new for the result's own scratch; for a helper thread, one kept on
+     * the result's scratch from an earlier call when there is one (so a parallel call on a reused
+     * result allocates no new block buffers and bit sets), each helper of a call getting its own.
+     */
     UnionNormalizer.Scratch newScratch() {
-        return new UnionNormalizer.Scratch(batch.topK);
+        UnionNormalizer.Scratch home = out.scratch;
+        if (home == null || home.topK != batch.topK) {
+            return new UnionNormalizer.Scratch(batch.topK);
+        }
+        synchronized (home) {
+            return home.spare(helpersServed++);
+        }
     }
 
     /** Pass 1 over rows [from, to). */
     void acceptance(int from, int to, UnionNormalizer.Scratch scratch) {
+        try {
+            acceptanceRows(from, to, scratch);
+        } catch (RuntimeException | Error e) {
+            scratch.clearAfterFailure(); // e.g. an id outside [0, vocab) on a trusted path: no stale union bits
+            throw e;
+        }
+    }
+
+    private void acceptanceRows(int from, int to, UnionNormalizer.Scratch scratch) {
         final int length = batch.length;
         final double invLambda = 1.0 / lambda;
         final FloatView responseMask = batch.responseMask;
@@ -55,6 +78,7 @@ final class JackpotKernel {
         final float[] zApprox = out.zApprox;
         final double[] zApproxExact = out.zApproxExact;
         final long stepKey = RejectionUniforms.stepKey(config.seed(), batch.step);
+        scratch.resetBlock(); // the scratch outlives calls: nothing prepared for another batch is reused
         for (int b = from; b < to; b++) {
             final long rowKey = RejectionUniforms.rowKey(stepKey, batch.sequenceOffset + b);
             double valid = 0, accepted = 0, sumAcceptance = 0, sumZ = 0;

@@ -13,6 +13,13 @@ final class UnionNormalizer {
      */
     static final double RENORM_FLOOR = 1e-250;
 
+    /** About this many list elements per block of tokens whose exponentials are prepared together. */
+    static final int BLOCK_ELEMENTS = 256;
+
+    static int blockTokens(int topK) {
+        return Math.max(1, BLOCK_ELEMENTS / Math.max(topK, 1));
+    }
+
     /** Largest vocabulary for which the union uses a bit set over ids (2^22 ids: 512 KiB per worker). */
     static final int BITSET_MAX_VOCAB = 1 << 22;
 
@@ -28,7 +35,19 @@ final class UnionNormalizer {
         final SmallIdSet ids;
         final double[] q;
         final double[] p;
+        /** Positions in the target list of the ids not in the rollout list. */
+        final int[] extra;
         final int topK;
+        /** Tokens [blockStart, blockEnd) have their exponentials' table-free parts in the arrays below. */
+        int blockStart;
+        int blockEnd = -1;
+        /** A block's log-probs as doubles (the input of {@link FastExp#prepare}). */
+        final double[] blockIn;
+        /** Per list (rollout, target at rollout, target, cross): {@link FastExp#shifted} and {@link FastExp#poly}. */
+        final double[][] blockShifted = new double[4][];
+        final double[][] blockPoly = new double[4][];
+        /** The finished exponentials of the two rollout-list inputs (every element is a union member). */
+        final double[][] blockExp = new double[2][];
         /** One bit per vocabulary id when the vocabulary is known and small enough ({@link #BITSET_MAX_VOCAB}). */
         long[] bits;
         int unionSize;
@@ -40,6 +59,42 @@ final class UnionNormalizer {
             ids = new SmallIdSet(2 * Math.max(topK, 1));
             q = new double[2 * Math.max(topK, 1)];
             p = new double[2 * Math.max(topK, 1)];
+            extra = new int[Math.max(topK, 1)];
+            int size = blockTokens(topK) * Math.max(topK, 1);
+            blockIn = new double[size];
+            for (int l = 0; l < 4; l++) {
+                blockShifted[l] = new double[size];
+                blockPoly[l] = new double[size];
+            }
+            blockExp[0] = new double[size];
+            blockExp[1] = new double[size];
+        }
+
+        /** Helper scratches kept for later parallel calls on the same result ({@link JackpotKernel#newScratch}). */
+        private Scratch[] spares;
+
+        /** The i-th kept helper scratch, created on first use. Guarded by this scratch's monitor. */
+        Scratch spare(int i) {
+            if (spares == null || i >= spares.length) {
+                spares = java.util.Arrays.copyOf(spares == null ? new Scratch[0] : spares, Math.max(4, 2 * i + 2));
+            }
+            if (spares[i] == null) {
+                spares[i] = new Scratch(topK);
+            }
+            return spares[i];
+        }
+
+        /** After a failure inside a token the bit set may hold that token's ids: empty it. */
+        void clearAfterFailure() {
+            if (bits != null) {
+                java.util.Arrays.fill(bits, 0L);
+            }
+            blockEnd = -1;
+        }
+
+        /** Forgets the prepared block (the batch's data may have changed since the last call). */
+        void resetBlock() {
+            blockEnd = -1;
         }
     }
 
@@ -80,6 +135,7 @@ final class UnionNormalizer {
      */
     private double topKPlainBits(int t, Scratch s) {
         final int base = t * k;
+        final int k = this.k;
         final IdView rolloutIds = batch.rolloutTopkIds;
         final IdView targetIds = batch.targetTopkIds;
         final FloatView rolloutLp = batch.rolloutTopkLogProbs;
@@ -88,41 +144,118 @@ final class UnionNormalizer {
         final FloatView cross = crossRolloutLogProbs;
         final double invLambda = this.invLambda;
         final long[] bits = s.bits;
-        double smallestRolloutProb = Double.POSITIVE_INFINITY;
+        final double[] q = s.q;
+        final double[] p = s.p;
+        final int[] extra = s.extra;
+        for (int j = 0; j < k; j++) {
+            int id = rolloutIds.get(base + j);
+            bits[id >>> 6] |= 1L << id;
+        }
+        // the target ids not in the rollout list, compacted without a branch
+        int m = 0;
+        for (int j = 0; j < k; j++) {
+            int id = targetIds.get(base + j);
+            extra[m] = j;
+            m += (int) (~(bits[id >>> 6] >>> id) & 1L);
+        }
+        for (int j = 0; j < k; j++) {
+            bits[rolloutIds.get(base + j) >>> 6] = 0L;
+        }
+        if (t < s.blockStart || t >= s.blockEnd) {
+            prepareBlock(t, s);
+        }
+        final int o = (t - s.blockStart) * k;
+        final double[] qs = s.blockExp[0];
+        final double[] ps = s.blockExp[1];
+        final double[] ts = s.blockShifted[2];
+        final double[] tp = s.blockPoly[2];
+        for (int e = 0; e < m; e++) {
+            int j = extra[e];
+            p[k + e] = FastExp.finish(targetLp.get(base + j), ts[o + j], tp[o + j]);
+        }
+        if (cross != null) {
+            final double[] cs = s.blockShifted[3];
+            final double[] cp = s.blockPoly[3];
+            for (int e = 0; e < m; e++) {
+                int j = extra[e];
+                q[k + e] = FastExp.finish(cross.get(base + j), cs[o + j], cp[o + j]);
+            }
+        } else {
+            double smallestRolloutProb = Double.POSITIVE_INFINITY;
+            if (boundMissing) {
+                for (int j = 0; j < k; j++) {
+                    smallestRolloutProb = Math.min(smallestRolloutProb, qs[o + j]);
+                }
+            }
+            // ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k) bounds the unseen q from above.
+            double fill = boundMissing ? smallestRolloutProb : 0.0;
+            for (int e = 0; e < m; e++) {
+                q[k + e] = fill;
+            }
+        }
+        // the sums in the order of the rollout list, then the target's extra ids: the same bits as one pass
+        final int n = k + m;
         double rolloutMass = 0;
         double targetMass = 0;
         double z = 0;
         for (int j = 0; j < k; j++) {
-            int id = rolloutIds.get(base + j);
-            bits[id >>> 6] |= 1L << id;
-            double q = FastExp.exp(rolloutLp.get(base + j));
-            double p = FastExp.exp(targetAtRollout.get(base + j));
-            smallestRolloutProb = Math.min(smallestRolloutProb, q);
-            rolloutMass += q;
-            targetMass += p;
-            z += Math.min(q, p * invLambda);
+            double qj = qs[o + j];
+            double pj = ps[o + j];
+            rolloutMass += qj;
+            targetMass += pj;
+            z += Math.min(qj, pj * invLambda);
         }
-        int n = k;
-        for (int j = 0; j < k; j++) {
-            int id = targetIds.get(base + j);
-            if ((bits[id >>> 6] & (1L << id)) != 0) {
-                continue; // already counted through the rollout list: each id once
-            }
-            double p = FastExp.exp(targetLp.get(base + j));
-            // ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k) bounds the unseen q from above.
-            double q = cross != null ? FastExp.exp(cross.get(base + j)) : boundMissing ? smallestRolloutProb : 0.0;
-            rolloutMass += q;
-            targetMass += p;
-            z += Math.min(q, p * invLambda);
-            n++;
-        }
-        for (int j = 0; j < k; j++) {
-            bits[rolloutIds.get(base + j) >>> 6] = 0L;
+        for (int j = k; j < n; j++) {
+            rolloutMass += q[j];
+            targetMass += p[j];
+            z += Math.min(q[j], p[j] * invLambda);
         }
         s.unionSize = n;
         s.rolloutMass = rolloutMass;
         s.targetMass = targetMass;
         return z;
+    }
+
+    /**
+     * The table-free parts of the exponentials ({@link FastExp#prepare}, vectorized by the JIT) of every
+     * list element of tokens [t, t + {@link #blockTokens}) (capped at the batch's end): the tokens a
+     * worker visits next. Padding tokens and target ids already in the rollout list are prepared too
+     * (cheap in vector form); only the scalar {@link FastExp#finish} is per union member.
+     */
+    private void prepareBlock(int t, Scratch s) {
+        int tokens = batch.batchSize * batch.length;
+        int end = Math.min(tokens, t + blockTokens(k));
+        int n = (end - t) * k;
+        int from = t * k;
+        prepareList(batch.rolloutTopkLogProbs, from, n, s, 0);
+        finishList(n, s, 0);
+        prepareList(batch.targetLogProbsAtRolloutTopk, from, n, s, 1);
+        finishList(n, s, 1);
+        prepareList(batch.targetTopkLogProbs, from, n, s, 2);
+        if (crossRolloutLogProbs != null) {
+            prepareList(crossRolloutLogProbs, from, n, s, 3);
+        }
+        s.blockStart = t;
+        s.blockEnd = end;
+    }
+
+    /** Every element of the rollout lists is a union member: their exponentials are finished for the whole block. */
+    private static void finishList(int n, Scratch s, int list) {
+        final double[] in = s.blockIn;
+        final double[] shifted = s.blockShifted[list];
+        final double[] poly = s.blockPoly[list];
+        final double[] exp = s.blockExp[list];
+        for (int i = 0; i < n; i++) {
+            exp[i] = FastExp.finish(in[i], shifted[i], poly[i]);
+        }
+    }
+
+    private static void prepareList(FloatView view, int from, int n, Scratch s, int list) {
+        final double[] in = s.blockIn;
+        for (int i = 0; i < n; i++) {
+            in[i] = view.get(from + i);
+        }
+        FastExp.prepare(in, n, s.blockShifted[list], s.blockPoly[list]);
     }
 
     /**

@@ -60,6 +60,151 @@ class KernelEquivalenceTest {
         org.junit.jupiter.api.Assertions.assertTrue(configurations.get() >= 48, configurations + " configurations");
     }
 
+    /**
+     * The kernel against the frozen reference with the kernel's own exponential ({@link FastExp}) in
+     * the union: bit for bit, so every restructuring of the kernel since the reference was frozen
+     * (one-pass union, bit set, exponentials before the sums, branch-free union build) changes no bit;
+     * the only numerical changes are those of the exponential, bounded by the test below.
+     */
+    @Test
+    void kernelIsTheReferenceBitForBitWithTheSameExponential() {
+        AtomicInteger configurations = new AtomicInteger();
+        Generators.qt(0x5EED_1203L, 96)
+                .forAll(Generators.specs(12, 40, 5, 60), Generators.configs(), Generate.enumValues(RandomBatches.Mode.class))
+                .checkAssert((spec, config0, mode) -> {
+                    RandomBatches.Generated g = RandomBatches.generate(spec);
+                    JackpotConfig config = Generators.withTopK(config0, g.topK);
+                    JackpotBatch batch = RandomBatches.build(g, config.target(), mode);
+                    JackpotResult reference = ReferenceJackpot.compute(config, batch, FastExp::exp);
+                    JackpotResult optimized = RandomBatches.compute(config, batch, null, Execution.sequential());
+                    assertNull(firstBitDifference(reference, optimized),
+                            () -> spec + ", " + config + ", mode=" + mode + ": not bit-identical to the reference");
+                    configurations.incrementAndGet();
+                });
+        org.junit.jupiter.api.Assertions.assertTrue(configurations.get() >= 48, configurations + " configurations");
+    }
+
+    /**
+     * The same bit-identity once the JIT has compiled (and vectorized) the kernel's loops: a 4,096-token
+     * batch with k = 20, computed 300 times on every mode, each result compared with the reference's.
+     */
+    @Test
+    void compiledKernelIsStillTheReferenceBitForBit() {
+        for (RandomBatches.Mode mode : RandomBatches.Mode.values()) {
+            RandomBatches.Generated g = RandomBatches.generate(
+                    new RandomBatches.Spec(0x5EED_1205L + mode.ordinal(), 16, 256, 4000, 20, 2.0, 1.0, 0.3, 0.05));
+            JackpotConfig config = JackpotConfig.builder().topK(g.topK).build();
+            JackpotBatch batch = RandomBatches.build(g, config.target(), mode);
+            JackpotResult reference = ReferenceJackpot.compute(config, batch, FastExp::exp);
+            JackpotResult out = JackpotResult.allocate(batch.batchSize(), batch.length());
+            int calls = mode == RandomBatches.Mode.FULL_VOCAB ? 3 : 300;
+            for (int i = 0; i < calls; i++) {
+                Jackpot.compute(config, batch, null, out, Execution.sequential());
+                String difference = firstBitDifference(reference, out);
+                int call = i;
+                assertNull(difference, () -> mode + ", call " + call + ": " + difference);
+            }
+        }
+    }
+
+    /**
+     * The kernel against the kernel of commit d085de9 (the reference with that commit's exponential,
+     * {@link PreviousFastExp}), including long lists: masks and counts identical, float outputs within
+     * 1 float ulp, doubles within 1e-12 relative (docs/math.md §4); the largest differences seen are
+     * printed.
+     */
+    @Test
+    void kernelIsWithinTheBoundOfThePreviousKernel() {
+        AtomicInteger configurations = new AtomicInteger();
+        long[] maxUlps = new long[1];
+        double[] maxRelative = new double[1];
+        Generators.qt(0x5EED_1204L, 96)
+                .forAll(longs().all().zip(integers().between(1, 64), integers().between(1, 4), integers().between(1, 6),
+                                (seed, k, m, b) -> new RandomBatches.Spec(seed, b, 24, k * m, k, 2.0, 1.0, 0.3, 0.05)),
+                        Generators.configs(), Generate.enumValues(RandomBatches.Mode.class))
+                .checkAssert((spec, config0, mode) -> {
+                    RandomBatches.Generated g = RandomBatches.generate(spec);
+                    JackpotConfig config = Generators.withTopK(config0, g.topK);
+                    JackpotBatch batch = RandomBatches.build(g, config.target(), mode);
+                    JackpotResult previous = ReferenceJackpot.compute(config, batch, PreviousFastExp::exp);
+                    JackpotResult optimized = RandomBatches.compute(config, batch, null, Execution.sequential());
+                    assertNull(firstDifferenceBeyondBound(previous, optimized),
+                            () -> spec + ", " + config + ", mode=" + mode + ": differs from the previous kernel");
+                    maxUlps[0] = Math.max(maxUlps[0], maxFloatUlps(previous, optimized));
+                    maxRelative[0] = Math.max(maxRelative[0], maxDoubleRelative(previous, optimized));
+                    configurations.incrementAndGet();
+                });
+        System.out.println("KernelEquivalenceTest: " + configurations + " configurations against the previous kernel;"
+                + " max float ulps " + maxUlps[0] + ", max double relative difference " + maxRelative[0]);
+        org.junit.jupiter.api.Assertions.assertTrue(configurations.get() >= 48, configurations + " configurations");
+        org.junit.jupiter.api.Assertions.assertTrue(maxUlps[0] <= 1, maxUlps[0] + " float ulps");
+    }
+
+    private static float[][] floatOutputs(JackpotResult r) {
+        return new float[][] {r.acceptMask(), r.weights(), r.zApprox(), r.z(), r.perTokenLoss(), r.gradLogProbs()};
+    }
+
+    private static double[] doubleOutputs(JackpotResult r) {
+        double[] stats = r.statistics().toArray();
+        JackpotMetric[] metrics = JackpotMetric.values();
+        double[] d = new double[2 + stats.length + metrics.length];
+        d[0] = r.loss();
+        d[1] = r.kappa();
+        System.arraycopy(stats, 0, d, 2, stats.length);
+        for (int i = 0; i < metrics.length; i++) {
+            d[2 + stats.length + i] = r.metric(metrics[i]);
+        }
+        return d;
+    }
+
+    /** The first output whose bits differ, or null. */
+    static String firstBitDifference(JackpotResult a, JackpotResult b) {
+        String[] names = {"acceptMask", "weights", "zApprox", "z", "perTokenLoss", "gradLogProbs"};
+        float[][] left = floatOutputs(a);
+        float[][] right = floatOutputs(b);
+        for (int i = 0; i < names.length; i++) {
+            if (!java.util.Arrays.equals(left[i], right[i])) {
+                int t = java.util.Arrays.mismatch(left[i], right[i]);
+                return names[i] + "[" + t + "]: " + left[i][t] + " vs " + right[i][t];
+            }
+        }
+        double[] x = doubleOutputs(a);
+        double[] y = doubleOutputs(b);
+        for (int i = 0; i < x.length; i++) {
+            if (Double.doubleToLongBits(x[i]) != Double.doubleToLongBits(y[i])) {
+                return "double output " + i + " (loss, kappa, statistics, metrics): " + x[i] + " vs " + y[i];
+            }
+        }
+        return null;
+    }
+
+    private static long maxFloatUlps(JackpotResult a, JackpotResult b) {
+        float[][] left = floatOutputs(a);
+        float[][] right = floatOutputs(b);
+        long max = 0;
+        for (int i = 0; i < left.length; i++) {
+            for (int t = 0; t < left[i].length; t++) {
+                if (Float.compare(left[i][t], right[i][t]) != 0) {
+                    long d = Math.abs((long) Float.floatToIntBits(left[i][t]) - Float.floatToIntBits(right[i][t]));
+                    max = Math.max(max, d);
+                }
+            }
+        }
+        return max;
+    }
+
+    private static double maxDoubleRelative(JackpotResult a, JackpotResult b) {
+        double[] x = doubleOutputs(a);
+        double[] y = doubleOutputs(b);
+        double max = 0;
+        for (int i = 0; i < x.length; i++) {
+            if (Double.compare(x[i], y[i]) != 0) {
+                max = Math.max(max, Math.abs(x[i] - y[i]) / Math.max(Math.abs(x[i]), Math.abs(y[i])));
+            }
+        }
+        return max;
+    }
+
     /** The first output outside the documented bound, or null. */
     static String firstDifferenceBeyondBound(JackpotResult a, JackpotResult b) {
         if (!java.util.Arrays.equals(a.acceptMask(), b.acceptMask())) {

@@ -10,11 +10,21 @@ final class ReferenceJackpot {
     }
 
     static JackpotResult compute(JackpotConfig config, JackpotBatch batch) {
+        return compute(config, batch, Math::exp);
+    }
+
+    /**
+     * The same with {@code normalizerExp} for the union's exponentials: {@code PreviousFastExp::exp}
+     * reproduces the kernel of commit d085de9 (FastExp in the normalizer, every restructuring since
+     * the reference was frozen claimed bit-identical), which KernelEquivalenceTest checks.
+     */
+    static JackpotResult compute(JackpotConfig config, JackpotBatch batch,
+                                 java.util.function.DoubleUnaryOperator normalizerExp) {
         if (config.budgetMode()) {
             throw new IllegalArgumentException("the reference runs without budget mode");
         }
         JackpotResult out = JackpotResult.allocate(batch.batchSize(), batch.length());
-        ReferenceJackpotKernel kernel = new ReferenceJackpotKernel(config, batch, out, config.lambda());
+        ReferenceJackpotKernel kernel = new ReferenceJackpotKernel(config, batch, out, config.lambda(), normalizerExp);
         kernel.acceptance(0, batch.batchSize(), kernel.newScratch());
         BatchStatistics local = kernel.localStatistics();
         kernel.useStatistics(local);

@@ -30,6 +30,12 @@ final class ReferenceJackpotKernel {
     double sequences;
 
     ReferenceJackpotKernel(JackpotConfig config, JackpotBatch batch, JackpotResult out, double lambda) {
+        this(config, batch, out, lambda, Math::exp);
+    }
+
+    /** With {@code normalizerExp} as the exponential of the union terms (the rest keeps {@code Math.exp}). */
+    ReferenceJackpotKernel(JackpotConfig config, JackpotBatch batch, JackpotResult out, double lambda,
+                           java.util.function.DoubleUnaryOperator normalizerExp) {
         this.config = config;
         this.batch = batch;
         this.out = out;
@@ -38,7 +44,7 @@ final class ReferenceJackpotKernel {
         this.targetIsLatest = config.target() == Target.LATEST;
         this.residual = config.residualCorrection();
         this.computeNormalizer = useJackpot && (batch.hasTopK() || batch.hasFullVocab());
-        this.normalizer = computeNormalizer ? new ReferenceUnionNormalizer(config, batch, lambda) : null;
+        this.normalizer = computeNormalizer ? new ReferenceUnionNormalizer(config, batch, lambda, normalizerExp) : null;
     }
 
     ReferenceUnionNormalizer.Scratch newScratch() {

@@ -40,7 +40,16 @@ final class ReferenceUnionNormalizer {
         }
     }
 
+    /** The exponential of the union terms: {@code Math::exp} (before issue 12) or a frozen {@code FastExp}. */
+    private final java.util.function.DoubleUnaryOperator exp;
+
     ReferenceUnionNormalizer(JackpotConfig config, JackpotBatch batch, double lambda) {
+        this(config, batch, lambda, Math::exp);
+    }
+
+    ReferenceUnionNormalizer(JackpotConfig config, JackpotBatch batch, double lambda,
+                             java.util.function.DoubleUnaryOperator exp) {
+        this.exp = exp;
         this.batch = batch;
         this.k = batch.topK;
         this.invLambda = 1.0 / lambda;
@@ -68,8 +77,8 @@ final class ReferenceUnionNormalizer {
         double smallestRolloutProb = Double.POSITIVE_INFINITY;
         for (int j = 0; j < k; j++) {
             ids.putIfAbsent(rolloutIds.get(base + j), j);
-            q[j] = Math.exp(rolloutLp.get(base + j));
-            p[j] = Math.exp(targetAtRollout.get(base + j));
+            q[j] = exp.applyAsDouble(rolloutLp.get(base + j));
+            p[j] = exp.applyAsDouble(targetAtRollout.get(base + j));
             smallestRolloutProb = Math.min(smallestRolloutProb, q[j]);
         }
         int n = k;
@@ -77,9 +86,9 @@ final class ReferenceUnionNormalizer {
             if (ids.get(targetIds.get(base + j)) >= 0) {
                 continue; // already counted through the rollout list: each id once
             }
-            p[n] = Math.exp(targetLp.get(base + j));
+            p[n] = exp.applyAsDouble(targetLp.get(base + j));
             if (crossRolloutLogProbs != null) {
-                q[n] = Math.exp(crossRolloutLogProbs.get(base + j));
+                q[n] = exp.applyAsDouble(crossRolloutLogProbs.get(base + j));
             } else {
                 // ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k) bounds the unseen q from above.
                 q[n] = boundMissing ? smallestRolloutProb : 0.0;
@@ -156,8 +165,8 @@ final class ReferenceUnionNormalizer {
         double sumQ = 0;
         double sumP = 0;
         for (int j = 0; j < n; j++) {
-            lq[j] = Math.exp(lq[j] - maxQ);
-            lp[j] = Math.exp(lp[j] - maxP);
+            lq[j] = exp.applyAsDouble(lq[j] - maxQ);
+            lp[j] = exp.applyAsDouble(lp[j] - maxP);
             sumQ += lq[j];
             sumP += lp[j];
         }
@@ -180,8 +189,8 @@ final class ReferenceUnionNormalizer {
         double rolloutMass = 0;
         double targetMass = 0;
         for (int x = 0; x < v; x++) {
-            double q = Math.exp(rollout.get(base + x));
-            double p = Math.exp(target.get(base + x));
+            double q = exp.applyAsDouble(rollout.get(base + x));
+            double p = exp.applyAsDouble(target.get(base + x));
             rolloutMass += q;
             targetMass += p;
             z += Math.min(q, p * invLambda);

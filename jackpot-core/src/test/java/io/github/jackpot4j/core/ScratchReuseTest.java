@@ -1,0 +1,81 @@
+package io.github.jackpot4j.core;
+
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.util.concurrent.ForkJoinPool;
+
+import org.junit.jupiter.api.Test;
+
+/**
+ * A result's union scratch (its bit set, its prepared block of exponentials, the helpers' scratches it
+ * keeps) outlives the call: reusing the result must give the bits of a fresh one, after a failure
+ * inside a token, across batches, and on any thread count.
+ */
+class ScratchReuseTest {
+    private static RandomBatches.Generated generated(long seed) {
+        return generated(seed, 4);
+    }
+
+    /** A 60-id vocabulary and k = 8 (the tokens' lists share many ids); 1 row = 16 tokens = one block. */
+    private static RandomBatches.Generated generated(long seed, int rows) {
+        return RandomBatches.generate(new RandomBatches.Spec(seed, rows, 16, 60, 8, 2.0, 1.0, 0.3, 0.05));
+    }
+
+    @Test
+    void aFailureInsideATokenLeavesNoStaleUnionBits() {
+        for (long seed = 1; seed <= 8; seed++) {
+            RandomBatches.Generated g = generated(seed);
+            JackpotConfig config = JackpotConfig.builder().topK(g.topK).build();
+            JackpotBatch batch = RandomBatches.build(g, config.target(), RandomBatches.Mode.TOP_K_CROSS);
+            JackpotResult expected = RandomBatches.compute(config, batch, null, Execution.sequential());
+            JackpotResult out = JackpotResult.allocate(batch.batchSize(), batch.length());
+            // the views read the arrays: an id made invalid after validation fails inside the last valid token,
+            // after that token's first rollout ids went into the bit set
+            int[] ids = g.topK(config.target()).rolloutIds;
+            int last = g.responseMask.length - 1;
+            while (g.responseMask[last] == 0f) {
+                last--;
+            }
+            int at = last * g.topK + g.topK / 2;
+            int id = ids[at];
+            ids[at] = 1 << 30;
+            assertThrows(RuntimeException.class, () -> Jackpot.compute(config, batch, null, out, Execution.sequential()));
+            ids[at] = id;
+            Jackpot.compute(config, batch, null, out, Execution.sequential());
+            long s = seed;
+            assertNull(KernelEquivalenceTest.firstBitDifference(expected, out), () -> "seed " + s);
+        }
+    }
+
+    @Test
+    void aReusedResultGivesTheBitsOfAFreshOneOnEveryThreadCount() {
+        ForkJoinPool pool = new ForkJoinPool(3);
+        try {
+            JackpotResult out = null;
+            for (long seed = 11; seed <= 18; seed++) {
+                // rows alternate between 1 (a batch within one prepared block) and 4, the shape kept per result
+                RandomBatches.Generated g = generated(seed, seed <= 14 ? 1 : 4);
+                if (seed == 15) {
+                    out = null;
+                }
+                for (RandomBatches.Mode mode : new RandomBatches.Mode[] {RandomBatches.Mode.TOP_K, RandomBatches.Mode.TOP_K_CROSS}) {
+                    JackpotConfig config = JackpotConfig.builder().topK(g.topK).build();
+                    JackpotBatch batch = RandomBatches.build(g, config.target(), mode);
+                    JackpotResult expected = ReferenceJackpot.compute(config, batch, FastExp::exp);
+                    if (out == null) {
+                        out = JackpotResult.allocate(batch.batchSize(), batch.length());
+                    }
+                    for (Execution execution : new Execution[] {Execution.parallel(pool), Execution.sequential(),
+                        Execution.parallel()}) {
+                        Jackpot.compute(config, batch, null, out, execution);
+                        JackpotResult got = out;
+                        assertNull(KernelEquivalenceTest.firstBitDifference(expected, got), () -> execution + ", " + mode);
+                    }
+                }
+            }
+        } finally {
+            pool.shutdown();
+        }
+    }
+}
