@@ -70,13 +70,13 @@ class KernelEquivalenceTest {
     void kernelIsTheReferenceBitForBitWithTheSameExponential() {
         AtomicInteger configurations = new AtomicInteger();
         Generators.qt(0x5EED_1203L, 96)
-                .forAll(Generators.specs(12, 40, 5, 60), Generators.configs(), Generate.enumValues(RandomBatches.Mode.class))
+                .forAll(Generators.specs(12, 40, 5, 60), Generators.configs(), Generate.enumValues(SyntheticRollouts.Inputs.class))
                 .checkAssert((spec, config0, mode) -> {
-                    RandomBatches.Generated g = RandomBatches.generate(spec);
-                    JackpotConfig config = Generators.withTopK(config0, g.topK);
-                    JackpotBatch batch = RandomBatches.build(g, config.target(), mode);
+                    SyntheticRollouts g = spec.generate();
+                    JackpotConfig config = Generators.withTopK(config0, g.k);
+                    JackpotBatch batch = g.batch(config.target(), mode);
                     JackpotResult reference = ReferenceJackpot.compute(config, batch, FastExp::exp);
-                    JackpotResult optimized = RandomBatches.compute(config, batch, null, Execution.sequential());
+                    JackpotResult optimized = Results.compute(config, batch, null, Execution.sequential());
                     assertNull(firstBitDifference(reference, optimized),
                             () -> spec + ", " + config + ", mode=" + mode + ": not bit-identical to the reference");
                     configurations.incrementAndGet();
@@ -90,14 +90,13 @@ class KernelEquivalenceTest {
      */
     @Test
     void compiledKernelIsStillTheReferenceBitForBit() {
-        for (RandomBatches.Mode mode : RandomBatches.Mode.values()) {
-            RandomBatches.Generated g = RandomBatches.generate(
-                    new RandomBatches.Spec(0x5EED_1205L + mode.ordinal(), 16, 256, 4000, 20, 2.0, 1.0, 0.3, 0.05));
-            JackpotConfig config = JackpotConfig.builder().topK(g.topK).build();
-            JackpotBatch batch = RandomBatches.build(g, config.target(), mode);
+        for (SyntheticRollouts.Inputs mode : SyntheticRollouts.Inputs.values()) {
+            SyntheticRollouts g = SyntheticRollouts.builder().seed(0x5EED_1205L + mode.ordinal()).batchSize(16).length(256).vocabSize(4000).topK(20).logitScale(2.0).mismatch(1.0).padFraction(0.3).maskedProb(0.05).spec().generate();
+            JackpotConfig config = JackpotConfig.builder().topK(g.k).build();
+            JackpotBatch batch = g.batch(config.target(), mode);
             JackpotResult reference = ReferenceJackpot.compute(config, batch, FastExp::exp);
             JackpotResult out = JackpotResult.allocate(batch.batchSize(), batch.length());
-            int calls = mode == RandomBatches.Mode.FULL_VOCAB ? 3 : 300;
+            int calls = mode == SyntheticRollouts.Inputs.FULL_VOCAB ? 3 : 300;
             for (int i = 0; i < calls; i++) {
                 Jackpot.compute(config, batch, null, out, Execution.sequential());
                 String difference = firstBitDifference(reference, out);
@@ -120,14 +119,14 @@ class KernelEquivalenceTest {
         double[] maxRelative = new double[1];
         Generators.qt(0x5EED_1204L, 96)
                 .forAll(longs().all().zip(integers().between(1, 64), integers().between(1, 4), integers().between(1, 6),
-                                (seed, k, m, b) -> new RandomBatches.Spec(seed, b, 24, k * m, k, 2.0, 1.0, 0.3, 0.05)),
-                        Generators.configs(), Generate.enumValues(RandomBatches.Mode.class))
+                                (seed, k, m, b) -> SyntheticRollouts.builder().seed(seed).batchSize(b).length(24).vocabSize(k * m).topK(k).logitScale(2.0).mismatch(1.0).padFraction(0.3).maskedProb(0.05).spec()),
+                        Generators.configs(), Generate.enumValues(SyntheticRollouts.Inputs.class))
                 .checkAssert((spec, config0, mode) -> {
-                    RandomBatches.Generated g = RandomBatches.generate(spec);
-                    JackpotConfig config = Generators.withTopK(config0, g.topK);
-                    JackpotBatch batch = RandomBatches.build(g, config.target(), mode);
+                    SyntheticRollouts g = spec.generate();
+                    JackpotConfig config = Generators.withTopK(config0, g.k);
+                    JackpotBatch batch = g.batch(config.target(), mode);
                     JackpotResult previous = ReferenceJackpot.compute(config, batch, PreviousFastExp::exp);
-                    JackpotResult optimized = RandomBatches.compute(config, batch, null, Execution.sequential());
+                    JackpotResult optimized = Results.compute(config, batch, null, Execution.sequential());
                     assertNull(firstDifferenceBeyondBound(previous, optimized),
                             () -> spec + ", " + config + ", mode=" + mode + ": differs from the previous kernel");
                     maxUlps[0] = Math.max(maxUlps[0], maxFloatUlps(previous, optimized));

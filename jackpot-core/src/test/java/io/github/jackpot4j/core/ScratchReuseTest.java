@@ -1,5 +1,6 @@
 package io.github.jackpot4j.core;
 
+import io.github.jackpot4j.core.testing.SyntheticRollouts;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -13,22 +14,22 @@ import org.junit.jupiter.api.Test;
  * inside a token, across batches, and on any thread count.
  */
 class ScratchReuseTest {
-    private static RandomBatches.Generated generated(long seed) {
+    private static SyntheticRollouts generated(long seed) {
         return generated(seed, 4);
     }
 
     /** A 60-id vocabulary and k = 8 (the tokens' lists share many ids); 1 row = 16 tokens = one block. */
-    private static RandomBatches.Generated generated(long seed, int rows) {
-        return RandomBatches.generate(new RandomBatches.Spec(seed, rows, 16, 60, 8, 2.0, 1.0, 0.3, 0.05));
+    private static SyntheticRollouts generated(long seed, int rows) {
+        return SyntheticRollouts.builder().seed(seed).batchSize(rows).length(16).vocabSize(60).topK(8).logitScale(2.0).mismatch(1.0).padFraction(0.3).maskedProb(0.05).spec().generate();
     }
 
     @Test
     void aFailureInsideATokenLeavesNoStaleUnionBits() {
         for (long seed = 1; seed <= 8; seed++) {
-            RandomBatches.Generated g = generated(seed);
-            JackpotConfig config = JackpotConfig.builder().topK(g.topK).build();
-            JackpotBatch batch = RandomBatches.build(g, config.target(), RandomBatches.Mode.TOP_K_CROSS);
-            JackpotResult expected = RandomBatches.compute(config, batch, null, Execution.sequential());
+            SyntheticRollouts g = generated(seed);
+            JackpotConfig config = JackpotConfig.builder().topK(g.k).build();
+            JackpotBatch batch = g.batch(config.target(), SyntheticRollouts.Inputs.TOP_K_CROSS);
+            JackpotResult expected = Results.compute(config, batch, null, Execution.sequential());
             JackpotResult out = JackpotResult.allocate(batch.batchSize(), batch.length());
             // the views read the arrays: an id made invalid after validation fails inside the last valid token,
             // after that token's first rollout ids went into the bit set
@@ -37,7 +38,7 @@ class ScratchReuseTest {
             while (g.responseMask[last] == 0f) {
                 last--;
             }
-            int at = last * g.topK + g.topK / 2;
+            int at = last * g.k + g.k / 2;
             int id = ids[at];
             ids[at] = 1 << 30;
             assertThrows(RuntimeException.class, () -> Jackpot.compute(config, batch, null, out, Execution.sequential()));
@@ -55,13 +56,13 @@ class ScratchReuseTest {
             JackpotResult out = null;
             for (long seed = 11; seed <= 18; seed++) {
                 // rows alternate between 1 (a batch within one prepared block) and 4, the shape kept per result
-                RandomBatches.Generated g = generated(seed, seed <= 14 ? 1 : 4);
+                SyntheticRollouts g = generated(seed, seed <= 14 ? 1 : 4);
                 if (seed == 15) {
                     out = null;
                 }
-                for (RandomBatches.Mode mode : new RandomBatches.Mode[] {RandomBatches.Mode.TOP_K, RandomBatches.Mode.TOP_K_CROSS}) {
-                    JackpotConfig config = JackpotConfig.builder().topK(g.topK).build();
-                    JackpotBatch batch = RandomBatches.build(g, config.target(), mode);
+                for (SyntheticRollouts.Inputs mode : new SyntheticRollouts.Inputs[] {SyntheticRollouts.Inputs.TOP_K, SyntheticRollouts.Inputs.TOP_K_CROSS}) {
+                    JackpotConfig config = JackpotConfig.builder().topK(g.k).build();
+                    JackpotBatch batch = g.batch(config.target(), mode);
                     JackpotResult expected = ReferenceJackpot.compute(config, batch, FastExp::exp);
                     if (out == null) {
                         out = JackpotResult.allocate(batch.batchSize(), batch.length());
