@@ -74,11 +74,14 @@ if len(sys.argv) > 3:
         p = r["params"]
         dj1[(int(p["tokens"]), int(p["k"]), r["benchmark"].rsplit(".", 1)[1])] = r["primaryMetric"]["score"] / 1e3
     print("\nDJL adapter with 1 PyTorch thread vs the 1-thread peer (ms; ratio = DJL / peer):")
-    print(f"{'N':>8} {'k':>3} {'peer 1t':>9} {'djl':>9} {'djl trusted':>11} {'djl/peer':>9} {'trusted/peer':>12}")
+    print("(djl: the defaults, inputs validated and metrics computed; no metrics: validated, metrics(false);"
+          " trusted: validateInputs(false).metrics(false))")
+    print(f"{'N':>8} {'k':>3} {'peer 1t':>9} {'djl':>9} {'no metrics':>10} {'djl trusted':>11} {'djl/peer':>9}"
+          f" {'no-metrics/peer':>15} {'trusted/peer':>12}")
     for n, k in sorted({(n, k) for (n, k, _) in dj1}):
         p1 = float(peer[(n, k, 1)]["med_ms"]) if (n, k, 1) in peer else None
-        d, dt = dj1.get((n, k, "djlOpByOp")), dj1.get((n, k, "djlOpByOpTrusted"))
-        print(f"{n:>8} {k:>3} {fmt(p1):>9} {fmt(d):>9} {fmt(dt):>11} {fmt(d / p1 if d and p1 else None):>9} "
-              f"{fmt(dt / p1 if dt and p1 else None):>12}")
+        d, dn, dt = (dj1.get((n, k, b)) for b in ("djlOpByOp", "djlOpByOpNoMetrics", "djlOpByOpTrusted"))
+        print(f"{n:>8} {k:>3} {fmt(p1):>9} {fmt(d):>9} {fmt(dn):>10} {fmt(dt):>11} {fmt(d / p1 if d and p1 else None):>9} "
+              f"{fmt(dn / p1 if dn and p1 else None):>15} {fmt(dt / p1 if dt and p1 else None):>12}")
 print("[goals at N=524288, k=20: peer/core >= 5 at both thread counts; core2t/read <= 4; core1t/read <= 8;"
       " 1t/2t >= 1.8; djl/peer <= 1.5]")

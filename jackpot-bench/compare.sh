@@ -36,14 +36,14 @@ done
 "$PY" peer_torch_npz.py 1 "${files[@]}" | tee -a "$OUT/peer.txt"
 rm -f "${files[@]}"
 methods="fusedSequential|fusedParallel|onePassRead"
-if [ "${SKIP_DJL:-0}" != 1 ]; then methods="$methods|djlOpByOp|djlOpByOpTrusted"; fi
+if [ "${SKIP_DJL:-0}" != 1 ]; then methods="$methods|djlOpByOp|djlOpByOpNoMetrics|djlOpByOpTrusted"; fi
 java -jar "$JAR" "CoreBenchmark.($methods)\$" -p tokens="$(echo $NS | tr ' ' ,)" -p k="$K" \
   -f 1 -wi "$WI" -i "$I" -w 1s -r 1s -rf json -rff "$OUT/jmh.json" | grep -E '^(Benchmark|CoreBenchmark)' || true
 dj1=""
 if [ "${SKIP_DJL:-0}" != 1 ]; then
   # the DJL adapter with one PyTorch thread, against the 1-thread peer: the ratio that holds on a shared
   # machine (2-thread PyTorch, in the peer and in DJL alike, slows down many-fold when a core is busy)
-  java -jar "$JAR" "CoreBenchmark.(djlOpByOp|djlOpByOpTrusted)\$" -p tokens="$(echo $NS | tr ' ' ,)" -p k="$K" \
+  java -jar "$JAR" "CoreBenchmark.(djlOpByOp|djlOpByOpNoMetrics|djlOpByOpTrusted)\$" -p tokens="$(echo $NS | tr ' ' ,)" -p k="$K" \
     -f 1 -wi "$WI" -i "$I" -w 1s -r 1s -rf json -rff "$OUT/jmh-djl1.json" \
     -jvmArgsAppend "-Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1" \
     | grep -E '^(Benchmark|CoreBenchmark)' || true

@@ -106,6 +106,12 @@ public class CoreBenchmark {
         return s.djl.lossTrusted(config);
     }
 
+    /** The adapter with its inputs validated (the default) but no §10 metrics requested. */
+    @Benchmark
+    public double djlOpByOpNoMetrics(DjlState s) {
+        return s.djl.lossWithoutMetrics(config);
+    }
+
     /** The whole computation on the calling thread, into a preallocated result. */
     @Benchmark
     public double fusedSequential() {

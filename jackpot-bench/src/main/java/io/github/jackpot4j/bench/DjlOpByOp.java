@@ -60,6 +60,14 @@ public final class DjlOpByOp implements AutoCloseable {
         }
     }
 
+    /** The scalar loss with the inputs validated (the default) but no §10 metrics. */
+    public double lossWithoutMetrics(JackpotConfig c) {
+        try (JackpotLossOutput out = JackpotDjl.policyLoss(c, logProbs, target, rollout, null,
+                JackpotDjl.Options.defaults().metrics(false))) {
+            return out.loss().getFloat();
+        }
+    }
+
     @Override
     public void close() {
         manager.close();
