@@ -63,8 +63,7 @@ public final class Jackpot {
         JackpotKernel kernel = new JackpotKernel(config, batch, out, lambda);
         runAcceptance(kernel, execution, out);
         BatchStatistics local = kernel.localStatistics();
-        BatchStatistics scope = global != null ? global : local;
-        kernel.useStatistics(scope);
+        JackpotKernel.Scope scope = kernel.scope(global != null ? global : local);
         execution.forRows(batch.batchSize, batch.length, new Execution.RowWork<PolicyObjective>() {
             @Override
             public PolicyObjective newWorker() {
@@ -73,7 +72,7 @@ public final class Jackpot {
 
             @Override
             public void run(int from, int to, PolicyObjective worker) {
-                kernel.weightsAndLoss(from, to, worker);
+                kernel.weightsAndLoss(from, to, worker, scope);
             }
         }, new PolicyObjective(config));
         kernel.finish(scope);

@@ -22,10 +22,13 @@ final class JackpotKernel {
     final ResidualCorrection residual;
     private final UnionNormalizer normalizer;
     private final boolean computeNormalizer;
-    // set between the passes
-    double kappa = 1.0;
-    double acceptedTokens;
-    double sequences;
+
+    /**
+     * What pass 2 needs from pass 1 (or from the global statistics): κ (MATH.md §5) and the loss
+     * denominators (§7). Only {@link #scope(BatchStatistics)} makes one, so pass 2 cannot run before them.
+     */
+    record Scope(BatchStatistics statistics, double kappa, double acceptedTokens, double sequences) {
+    }
 
     JackpotKernel(JackpotConfig config, JackpotBatch batch, JackpotResult out, double lambda) {
         this.config = config;
@@ -152,15 +155,16 @@ final class JackpotKernel {
                 .tagged(config, batch.hasUniforms() ? -1 : batch.step, batch.sequenceOffset, batch.batchSize);
     }
 
-    /** Fixes κ and the loss denominators from the statistics in scope (MATH.md §5, §7). */
-    void useStatistics(BatchStatistics statistics) {
-        kappa = computeNormalizer ? statistics.kappaFor(config) : 1.0;
-        acceptedTokens = statistics.acceptedTokens();
-        sequences = statistics.sequences();
+    /** κ and the loss denominators from the statistics in scope (MATH.md §5, §7). */
+    Scope scope(BatchStatistics statistics) {
+        return new Scope(statistics, computeNormalizer ? statistics.kappaFor(config) : 1.0,
+                statistics.acceptedTokens(), statistics.sequences());
     }
 
     /** d loss / d loss_t for a row with {@code rowAccepted} accepted tokens (MATH.md §7 aggregation). */
-    double coefficient(double rowAccepted) {
+    double coefficient(Scope scope, double rowAccepted) {
+        double acceptedTokens = scope.acceptedTokens();
+        double sequences = scope.sequences();
         switch (config.lossAggMode()) {
             case TOKEN_MEAN:
                 return acceptedTokens > 0 ? 1.0 / acceptedTokens : 0.0;
@@ -179,7 +183,7 @@ final class JackpotKernel {
     }
 
     /** Pass 2 over rows [from, to). */
-    void weightsAndLoss(int from, int to, PolicyObjective objective) {
+    void weightsAndLoss(int from, int to, PolicyObjective objective, Scope scope) {
         final int length = batch.length;
         final FloatView responseMask = batch.responseMask;
         final FloatView rolloutLp = batch.rolloutLogProbs;
@@ -196,10 +200,10 @@ final class JackpotKernel {
         final double[] rows = out.rowStats;
         final double weightClip = config.weightClip();
         final boolean maskOnly = config.maskOnly();
-        final double correction = kappa;
+        final double correction = scope.kappa();
         for (int b = from; b < to; b++) {
             final int r = b * RowStats.COUNT;
-            final double coefficient = coefficient(rows[r + RowStats.ACCEPTED]);
+            final double coefficient = coefficient(scope, rows[r + RowStats.ACCEPTED]);
             double rowLoss = 0, sumWeight = 0, obrsClipped = 0, residualClipped = 0;
             double maxWeight = Double.NEGATIVE_INFINITY, minWeight = Double.POSITIVE_INFINITY;
             double acceptedWeight = 0, acceptedWeightSq = 0, pgClipped = 0, pgClippedLower = 0, ppoKl = 0;
@@ -278,7 +282,7 @@ final class JackpotKernel {
     }
 
     /** Reduces the row sums in row order into the loss and the metrics of MATH.md §10. */
-    void finish(BatchStatistics scope) {
+    void finish(Scope scope) {
         double[] s = new double[RowStats.COUNT];
         double maxWeight = Double.NEGATIVE_INFINITY;
         double minWeight = Double.POSITIVE_INFINITY;
@@ -292,28 +296,12 @@ final class JackpotKernel {
             minWeight = Math.min(minWeight, rows[r + RowStats.MIN_WEIGHT]);
         }
         out.loss = s[RowStats.LOSS];
-        out.kappa = kappa;
-        out.statistics = scope;
-        double[] sums = MetricSums.newSums();
-        sums[MetricSums.Sum.VALID.ordinal()] = s[RowStats.VALID];
-        sums[MetricSums.Sum.ACCEPTED.ordinal()] = s[RowStats.ACCEPTED];
-        sums[MetricSums.Sum.ACCEPTANCE.ordinal()] = s[RowStats.SUM_ACCEPTANCE];
-        sums[MetricSums.Sum.Z_APPROX.ordinal()] = s[RowStats.SUM_Z_APPROX];
-        sums[MetricSums.Sum.UNION_SIZE.ordinal()] = s[RowStats.UNION_SIZE];
-        sums[MetricSums.Sum.ROLLOUT_MASS.ordinal()] = s[RowStats.ROLLOUT_MASS];
-        sums[MetricSums.Sum.TARGET_MASS.ordinal()] = s[RowStats.TARGET_MASS];
-        sums[MetricSums.Sum.KL_K1.ordinal()] = s[RowStats.KL_K1];
-        sums[MetricSums.Sum.KL_K3.ordinal()] = s[RowStats.KL_K3];
-        sums[MetricSums.Sum.OBRS_CLIPPED.ordinal()] = s[RowStats.OBRS_CLIPPED];
-        sums[MetricSums.Sum.RESIDUAL_CLIPPED.ordinal()] = s[RowStats.RESIDUAL_CLIPPED];
-        sums[MetricSums.Sum.ACCEPTED_WEIGHT.ordinal()] = s[RowStats.ACCEPTED_WEIGHT];
-        sums[MetricSums.Sum.ACCEPTED_WEIGHT_SQ.ordinal()] = s[RowStats.ACCEPTED_WEIGHT_SQ];
+        out.kappa = scope.kappa();
+        out.statistics = scope.statistics();
+        double[] sums = java.util.Arrays.copyOf(s, RowStats.METRIC_SLOTS); // RowStats starts with MetricSums' slots
         sums[MetricSums.Sum.MAX_ACCEPTED_WEIGHT.ordinal()] = maxWeight;
         sums[MetricSums.Sum.MIN_ACCEPTED_WEIGHT.ordinal()] = minWeight;
-        sums[MetricSums.Sum.PG_CLIPPED.ordinal()] = s[RowStats.PG_CLIPPED];
-        sums[MetricSums.Sum.PG_CLIPPED_LOWER.ordinal()] = s[RowStats.PG_CLIPPED_LOWER];
-        sums[MetricSums.Sum.PPO_KL.ordinal()] = s[RowStats.PPO_KL];
-        MetricSums.assemble(sums, kappa, lambda, out.metrics);
+        MetricSums.assemble(sums, scope.kappa(), lambda, out.metrics);
     }
 
 }
