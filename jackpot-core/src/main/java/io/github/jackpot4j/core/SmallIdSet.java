@@ -35,65 +35,42 @@ final class SmallIdSet {
         return (stamp << 32) | (id & 0xFFFF_FFFFL);
     }
 
-    /** Inserts id → value unless present; returns the previous value, or -1 when the id is new. */
-    int putIfAbsent(int id, int value) {
+    /** The slot holding id, or the empty slot where its probe ends (linear probing; never full: at least 4 slots per entry). */
+    private int find(int id) {
         final long e = entry(id);
         final long live = stamp;
         int s = slot(id);
         long v;
-        while ((v = slots[s]) >>> 32 == live) {
-            if (v == e) {
-                return values[s];
-            }
+        while ((v = slots[s]) >>> 32 == live && v != e) {
             s = (s + 1) & mask;
         }
-        slots[s] = e;
+        return s;
+    }
+
+    /** Inserts id → value unless present; returns the previous value, or -1 when the id is new. */
+    int putIfAbsent(int id, int value) {
+        int s = find(id);
+        if (slots[s] == entry(id)) {
+            return values[s];
+        }
+        slots[s] = entry(id);
         values[s] = value;
         return -1;
     }
 
     /** Inserts id (its value is left unset: for {@link #contains} only). */
     void add(int id) {
-        final long e = entry(id);
-        final long live = stamp;
-        int s = slot(id);
-        long v;
-        while ((v = slots[s]) >>> 32 == live) {
-            if (v == e) {
-                return;
-            }
-            s = (s + 1) & mask;
-        }
-        slots[s] = e;
+        slots[find(id)] = entry(id);
     }
 
     /** Whether id was inserted since the last {@link #clear}. */
     boolean contains(int id) {
-        final long e = entry(id);
-        final long live = stamp;
-        int s = slot(id);
-        long v;
-        while ((v = slots[s]) >>> 32 == live) {
-            if (v == e) {
-                return true;
-            }
-            s = (s + 1) & mask;
-        }
-        return false;
+        return slots[find(id)] == entry(id);
     }
 
     /** The value stored for id, or -1. */
     int get(int id) {
-        final long e = entry(id);
-        final long live = stamp;
-        int s = slot(id);
-        long v;
-        while ((v = slots[s]) >>> 32 == live) {
-            if (v == e) {
-                return values[s];
-            }
-            s = (s + 1) & mask;
-        }
-        return -1;
+        int s = find(id);
+        return slots[s] == entry(id) ? values[s] : -1;
     }
 }
