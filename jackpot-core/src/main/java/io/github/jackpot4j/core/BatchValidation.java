@@ -35,22 +35,20 @@ final class BatchValidation {
                 || views[Input.TARGET_FULL_LOG_PROBS.ordinal()] != null;
         int v = full ? vocabOfFull(batchSize, length, vocabSize, views) : 0;
         for (Input in : Input.values()) {
-            boolean wanted = in.dims == Input.Dims.TOKENS ? in != Input.UNIFORMS
-                    : in.dims == Input.Dims.LISTS ? anyTopK && in != Input.ROLLOUT_LOG_PROBS_AT_TARGET_TOPK : full;
+            boolean kindGiven = in.dims == Input.Dims.TOKENS || (in.dims == Input.Dims.LISTS ? anyTopK : full);
             TensorView view = views[in.ordinal()];
-            if (view == null && wanted) {
-                throw new IllegalArgumentException(in.key + " is required but was not given");
-            }
-            if (view != null && (wanted || in == Input.UNIFORMS || (anyTopK && in.dims == Input.Dims.LISTS))) {
-                int[] expected = in.dims == Input.Dims.TOKENS ? new int[] {batchSize, length}
-                        : in.dims == Input.Dims.LISTS ? new int[] {batchSize, length, topK} : new int[] {batchSize, length, v};
-                int[] actual = view.shape();
-                if (!Arrays.equals(actual, expected)) {
-                    throw new IllegalArgumentException(in.key + " has shape " + Arrays.toString(actual)
-                            + " but the batch needs " + Arrays.toString(expected));
+            if (!kindGiven) {
+                views[in.ordinal()] = null; // a top-k input of a batch without top-k lists is not read
+            } else if (view == null) {
+                if (!in.optional) {
+                    throw new IllegalArgumentException(in.key + " is required but was not given");
                 }
             } else {
-                views[in.ordinal()] = null; // a top-k input of a batch without top-k lists is not read
+                int[] expected = in.shape(batchSize, length, topK, v);
+                if (!Arrays.equals(view.shape(), expected)) {
+                    throw new IllegalArgumentException(in.key + " has shape " + Arrays.toString(view.shape())
+                            + " but the batch needs " + Arrays.toString(expected));
+                }
             }
         }
         for (Input in : Input.values()) {

@@ -16,24 +16,25 @@ import java.util.List;
  */
 public final class JackpotBatch {
     /**
-     * The inputs of a batch, each declared once: verl's name, its dimensions and the element rule
-     * {@link BatchValidation} checks. The order is the order of the checks.
+     * The inputs of a batch, each declared once: verl's name, its dimensions, whether a batch of its
+     * kind may leave it out, and the element rule {@link BatchValidation} checks. The order is the
+     * order of the checks.
      */
     enum Input {
-        RESPONSE_MASK("response_mask", Dims.TOKENS, Rule.MASK),
-        ROLLOUT_LOG_PROBS("rollout_log_probs", Dims.TOKENS, Rule.LOG_PROB),
-        OLD_LOG_PROBS("old_log_probs", Dims.TOKENS, Rule.LOG_PROB),
-        LOG_PROBS("log_probs", Dims.TOKENS, Rule.LOG_PROB),
-        ADVANTAGES("advantages", Dims.TOKENS, Rule.FINITE),
-        UNIFORMS("uniforms", Dims.TOKENS, Rule.UNIFORM),
-        ROLLOUT_TOPK_IDS("rollout_topk_ids", Dims.LISTS, Rule.IDS),
-        TARGET_TOPK_IDS("target_topk_ids", Dims.LISTS, Rule.IDS),
-        ROLLOUT_TOPK_LOG_PROBS("rollout_topk_log_probs", Dims.LISTS, Rule.LOG_PROB),
-        TARGET_TOPK_LOG_PROBS("target_topk_log_probs", Dims.LISTS, Rule.LOG_PROB),
-        TARGET_LOG_PROBS_AT_ROLLOUT_TOPK("target_log_probs_at_rollout_topk", Dims.LISTS, Rule.LOG_PROB),
-        ROLLOUT_LOG_PROBS_AT_TARGET_TOPK("rollout_log_probs_at_target_topk", Dims.LISTS, Rule.LOG_PROB),
-        ROLLOUT_FULL_LOG_PROBS("rollout_full_log_probs", Dims.VOCAB, Rule.LOG_PROB),
-        TARGET_FULL_LOG_PROBS("target_full_log_probs", Dims.VOCAB, Rule.LOG_PROB);
+        RESPONSE_MASK("response_mask", Dims.TOKENS, Rule.MASK, true),
+        ROLLOUT_LOG_PROBS("rollout_log_probs", Dims.TOKENS, Rule.LOG_PROB, false),
+        OLD_LOG_PROBS("old_log_probs", Dims.TOKENS, Rule.LOG_PROB, false),
+        LOG_PROBS("log_probs", Dims.TOKENS, Rule.LOG_PROB, false),
+        ADVANTAGES("advantages", Dims.TOKENS, Rule.FINITE, false),
+        UNIFORMS("uniforms", Dims.TOKENS, Rule.UNIFORM, true),
+        ROLLOUT_TOPK_IDS("rollout_topk_ids", Dims.LISTS, Rule.IDS, false),
+        TARGET_TOPK_IDS("target_topk_ids", Dims.LISTS, Rule.IDS, false),
+        ROLLOUT_TOPK_LOG_PROBS("rollout_topk_log_probs", Dims.LISTS, Rule.LOG_PROB, false),
+        TARGET_TOPK_LOG_PROBS("target_topk_log_probs", Dims.LISTS, Rule.LOG_PROB, false),
+        TARGET_LOG_PROBS_AT_ROLLOUT_TOPK("target_log_probs_at_rollout_topk", Dims.LISTS, Rule.LOG_PROB, false),
+        ROLLOUT_LOG_PROBS_AT_TARGET_TOPK("rollout_log_probs_at_target_topk", Dims.LISTS, Rule.LOG_PROB, true),
+        ROLLOUT_FULL_LOG_PROBS("rollout_full_log_probs", Dims.VOCAB, Rule.LOG_PROB, false),
+        TARGET_FULL_LOG_PROBS("target_full_log_probs", Dims.VOCAB, Rule.LOG_PROB, false);
 
         /** [B,T], [B,T,k] or [B,T,V]. */
         enum Dims { TOKENS, LISTS, VOCAB }
@@ -44,11 +45,20 @@ public final class JackpotBatch {
         final String key;
         final Dims dims;
         final Rule rule;
+        /** May be left out even when the batch has inputs of its kind (the mask then defaults to all ones). */
+        final boolean optional;
 
-        Input(String key, Dims dims, Rule rule) {
+        Input(String key, Dims dims, Rule rule, boolean optional) {
             this.key = key;
             this.dims = dims;
             this.rule = rule;
+            this.optional = optional;
+        }
+
+        /** The shape this input must have in a batch of B sequences, length T, k-lists and vocabulary V. */
+        int[] shape(int batchSize, int length, int topK, int vocab) {
+            return dims == Dims.TOKENS ? new int[] {batchSize, length}
+                    : new int[] {batchSize, length, dims == Dims.LISTS ? topK : vocab};
         }
     }
 
@@ -269,8 +279,18 @@ public final class JackpotBatch {
             return set(in, BatchValidation.wholeArray(in.key, data, shape(in)));
         }
 
+        /** As {@link #set(Input, float[])} for int ids. */
+        private Builder set(Input in, int[] ids) {
+            return set(in, BatchValidation.wholeArray(in.key, ids, shape(in)));
+        }
+
+        /** As {@link #set(Input, float[])} for int64 ids. */
+        private Builder set(Input in, long[] ids) {
+            return set(in, BatchValidation.wholeArray(in.key, ids, shape(in)));
+        }
+
         private int[] shape(Input in) {
-            return in.dims == Input.Dims.TOKENS ? new int[] {batchSize, length} : new int[] {batchSize, length, topK};
+            return in.shape(batchSize, length, topK, 0);
         }
 
         /** The vocabulary size V: ids must lie in [0, V). Optional except for the full-vocabulary mode. */
@@ -368,14 +388,12 @@ public final class JackpotBatch {
 
         /** {@code rollout_topk_ids} and {@code rollout_topk_log_probs} [B,T,k]. */
         public Builder rolloutTopK(int[] ids, float[] logProbs) {
-            set(Input.ROLLOUT_TOPK_IDS, BatchValidation.wholeArray(Input.ROLLOUT_TOPK_IDS.key, ids, shape(Input.ROLLOUT_TOPK_IDS)));
-            return set(Input.ROLLOUT_TOPK_LOG_PROBS, logProbs);
+            return set(Input.ROLLOUT_TOPK_IDS, ids).set(Input.ROLLOUT_TOPK_LOG_PROBS, logProbs);
         }
 
         /** {@code rollout_topk_ids} (int64) and {@code rollout_topk_log_probs} [B,T,k]. */
         public Builder rolloutTopK(long[] ids, float[] logProbs) {
-            set(Input.ROLLOUT_TOPK_IDS, BatchValidation.wholeArray(Input.ROLLOUT_TOPK_IDS.key, ids, shape(Input.ROLLOUT_TOPK_IDS)));
-            return set(Input.ROLLOUT_TOPK_LOG_PROBS, logProbs);
+            return set(Input.ROLLOUT_TOPK_IDS, ids).set(Input.ROLLOUT_TOPK_LOG_PROBS, logProbs);
         }
 
         /** {@code rollout_topk_ids} and {@code rollout_topk_log_probs} as views. */
@@ -385,14 +403,12 @@ public final class JackpotBatch {
 
         /** {@code target_topk_ids} and {@code target_topk_log_probs} [B,T,k]. */
         public Builder targetTopK(int[] ids, float[] logProbs) {
-            set(Input.TARGET_TOPK_IDS, BatchValidation.wholeArray(Input.TARGET_TOPK_IDS.key, ids, shape(Input.TARGET_TOPK_IDS)));
-            return set(Input.TARGET_TOPK_LOG_PROBS, logProbs);
+            return set(Input.TARGET_TOPK_IDS, ids).set(Input.TARGET_TOPK_LOG_PROBS, logProbs);
         }
 
         /** {@code target_topk_ids} (int64) and {@code target_topk_log_probs} [B,T,k]. */
         public Builder targetTopK(long[] ids, float[] logProbs) {
-            set(Input.TARGET_TOPK_IDS, BatchValidation.wholeArray(Input.TARGET_TOPK_IDS.key, ids, shape(Input.TARGET_TOPK_IDS)));
-            return set(Input.TARGET_TOPK_LOG_PROBS, logProbs);
+            return set(Input.TARGET_TOPK_IDS, ids).set(Input.TARGET_TOPK_LOG_PROBS, logProbs);
         }
 
         /** {@code target_topk_ids} and {@code target_topk_log_probs} as views. */
