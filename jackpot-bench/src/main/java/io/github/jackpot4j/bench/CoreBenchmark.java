@@ -7,6 +7,7 @@ import io.github.jackpot4j.core.JackpotConfig;
 import io.github.jackpot4j.core.JackpotResult;
 import io.github.jackpot4j.core.RejectionUniforms;
 import io.github.jackpot4j.core.testing.SyntheticRollouts;
+import io.github.jackpot4j.djl.JackpotDjl;
 
 import java.util.concurrent.TimeUnit;
 
@@ -38,6 +39,11 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g", "-Dai.djl.offline=true",
     "-Dorg.bytedeco.javacpp.maxbytes=8G", "-Dorg.bytedeco.javacpp.maxphysicalbytes=16G"})
 public class CoreBenchmark {
+    /** The adapter's trusted path: no input validation, no §10 metrics (what the PyTorch-eager peer does). */
+    private static final JackpotDjl.Options TRUSTED = JackpotDjl.Options.defaults().validateInputs(false).metrics(false);
+    /** The adapter with its inputs validated (the default) but no §10 metrics. */
+    private static final JackpotDjl.Options NO_METRICS = JackpotDjl.Options.defaults().metrics(false);
+
     /** Tokens N = B·T. */
     @Param({"4096", "65536", "524288"})
     public int tokens;
@@ -103,13 +109,13 @@ public class CoreBenchmark {
     /** The same on the adapter's trusted path (no input validation, no metrics), as the PyTorch-eager peer. */
     @Benchmark
     public double djlOpByOpTrusted(DjlState s) {
-        return s.djl.lossTrusted(config);
+        return s.djl.loss(config, TRUSTED);
     }
 
     /** The adapter with its inputs validated (the default) but no §10 metrics requested. */
     @Benchmark
     public double djlOpByOpNoMetrics(DjlState s) {
-        return s.djl.lossWithoutMetrics(config);
+        return s.djl.loss(config, NO_METRICS);
     }
 
     /** The whole computation on the calling thread, into a preallocated result. */

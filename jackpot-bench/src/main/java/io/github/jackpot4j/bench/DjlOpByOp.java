@@ -42,28 +42,18 @@ public final class DjlOpByOp implements AutoCloseable {
                 .build();
     }
 
-    /** The scalar loss. */
+    /** The scalar loss with the adapter's defaults: inputs validated, §10 metrics computed. */
     public double loss(JackpotConfig c) {
-        try (JackpotLossOutput out = JackpotDjl.policyLoss(c, logProbs, target, rollout, null)) {
-            return out.loss().getFloat();
-        }
+        return loss(c, JackpotDjl.Options.defaults());
     }
 
     /**
-     * The scalar loss on the trusted path: no input validation (device reductions and host reads),
-     * no §10 metrics — what the PyTorch-eager peer does.
+     * The scalar loss with the given options: {@code validateInputs(false).metrics(false)} is the
+     * trusted path — no input validation (device reductions and host reads), no §10 metrics — which
+     * does what the PyTorch-eager peer does.
      */
-    public double lossTrusted(JackpotConfig c) {
-        try (JackpotLossOutput out = JackpotDjl.policyLoss(c, logProbs, target, rollout, null,
-                JackpotDjl.Options.defaults().validateInputs(false).metrics(false))) {
-            return out.loss().getFloat();
-        }
-    }
-
-    /** The scalar loss with the inputs validated (the default) but no §10 metrics. */
-    public double lossWithoutMetrics(JackpotConfig c) {
-        try (JackpotLossOutput out = JackpotDjl.policyLoss(c, logProbs, target, rollout, null,
-                JackpotDjl.Options.defaults().metrics(false))) {
+    public double loss(JackpotConfig c, JackpotDjl.Options options) {
+        try (JackpotLossOutput out = JackpotDjl.policyLoss(c, logProbs, target, rollout, null, options)) {
             return out.loss().getFloat();
         }
     }
