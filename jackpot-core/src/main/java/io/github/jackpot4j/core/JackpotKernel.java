@@ -27,7 +27,7 @@ final class JackpotKernel {
      * What pass 2 needs from pass 1 (or from the global statistics): κ (MATH.md §5) and the loss
      * denominators (§7). Only {@link #scope(BatchStatistics)} makes one, so pass 2 cannot run before them.
      */
-    record Scope(BatchStatistics statistics, double kappa, double acceptedTokens, double sequences) {
+    record Scope(BatchStatistics statistics, double kappa) {
     }
 
     JackpotKernel(JackpotConfig config, JackpotBatch batch, JackpotResult out, double lambda) {
@@ -157,14 +157,13 @@ final class JackpotKernel {
 
     /** κ and the loss denominators from the statistics in scope (MATH.md §5, §7). */
     Scope scope(BatchStatistics statistics) {
-        return new Scope(statistics, computeNormalizer ? statistics.kappaFor(config) : 1.0,
-                statistics.acceptedTokens(), statistics.sequences());
+        return new Scope(statistics, computeNormalizer ? statistics.kappaFor(config) : 1.0);
     }
 
     /** d loss / d loss_t for a row with {@code rowAccepted} accepted tokens (MATH.md §7 aggregation). */
     double coefficient(Scope scope, double rowAccepted) {
-        double acceptedTokens = scope.acceptedTokens();
-        double sequences = scope.sequences();
+        double acceptedTokens = scope.statistics().acceptedTokens();
+        double sequences = scope.statistics().sequences();
         switch (config.lossAggMode()) {
             case TOKEN_MEAN:
                 return acceptedTokens > 0 ? 1.0 / acceptedTokens : 0.0;
