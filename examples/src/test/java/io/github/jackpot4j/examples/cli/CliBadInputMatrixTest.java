@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -36,12 +35,6 @@ class CliBadInputMatrixTest {
     Path outDir;
     Path out;
 
-    @BeforeAll
-    static void arrays() {
-        if (CommandLineTest.arrays == null) {
-            CommandLineTest.batch();
-        }
-    }
 
     @BeforeEach
     void folders() throws IOException {
@@ -51,7 +44,7 @@ class CliBadInputMatrixTest {
 
     /** The valid batch's .npy entries (10 arrays + step), to be spoiled by each case. */
     static Map<String, byte[]> valid() {
-        Map<String, byte[]> a = NpzBytes.batch(CommandLineTest.arrays, B, T, K);
+        Map<String, byte[]> a = NpzBytes.batch(CommandLineTest.arrays(), B, T, K);
         a.put("step", NpzBytes.scalar(7));
         return a;
     }
@@ -210,7 +203,7 @@ class CliBadInputMatrixTest {
 
     @Test
     void bigEndianFloatsAreRefused() throws IOException {
-        float[] lp = (float[]) CommandLineTest.arrays.get("log_probs");
+        float[] lp = (float[]) CommandLineTest.arrays().get("log_probs");
         Path in = withArray("be.npz", "log_probs", NpzBytes.npy(">f4", false, new long[] {B, T},
                 NpzBytes.f4BigEndian(lp)), false);
         assertNames(weights(in), "`log_probs`", "'>f4'", "big-endian", "allowed", "'<f4'", in.toString());
@@ -250,7 +243,7 @@ class CliBadInputMatrixTest {
     @Test
     void fortranOrderIsRefused() throws IOException {
         Path in = withArray("fo.npz", "advantages", NpzBytes.npy("<f4", true, new long[] {B, T},
-                NpzBytes.f4((float[]) CommandLineTest.arrays.get("advantages"))), false);
+                NpzBytes.f4((float[]) CommandLineTest.arrays().get("advantages"))), false);
         assertNames(weights(in), "`advantages`", "Fortran");
     }
 
@@ -259,7 +252,7 @@ class CliBadInputMatrixTest {
         Map<String, byte[]> a = valid();
         List<NpzBytes.Entry> entries = new ArrayList<>();
         a.forEach((n, npy) -> entries.add(new NpzBytes.Entry(n + ".npy", npy)));
-        float[] other = ((float[]) CommandLineTest.arrays.get("log_probs")).clone();
+        float[] other = ((float[]) CommandLineTest.arrays().get("log_probs")).clone();
         Arrays.fill(other, -0.5f);
         entries.add(new NpzBytes.Entry("log_probs.npy", NpzBytes.npy("<f4", false, new long[] {B, T},
                 NpzBytes.f4(other))));
@@ -272,7 +265,7 @@ class CliBadInputMatrixTest {
     @Test
     void truncatedArrayDataIsRefused() throws IOException {
         byte[] full = NpzBytes.npy("<f4", false, new long[] {B, T},
-                NpzBytes.f4((float[]) CommandLineTest.arrays.get("old_log_probs")));
+                NpzBytes.f4((float[]) CommandLineTest.arrays().get("old_log_probs")));
         for (boolean deflate : new boolean[] {false, true}) {
             Path in = withArray("cut.npz", "old_log_probs", Arrays.copyOf(full, full.length - 5), deflate);
             assertNames(weights(in), "`old_log_probs`", "cut short", "48 bytes");
@@ -386,7 +379,7 @@ class CliBadInputMatrixTest {
 
     @Test
     void malformedNpyEntriesAreNamed() throws IOException {
-        byte[] data = NpzBytes.f4((float[]) CommandLineTest.arrays.get("advantages"));
+        byte[] data = NpzBytes.f4((float[]) CommandLineTest.arrays().get("advantages"));
         Map<String, byte[]> cases = new LinkedHashMap<>();
         cases.put("magic", "NOTNPY".getBytes());
         cases.put("version 4", NpzBytes.npy(4, NpzBytes.dict("<f4", false, new long[] {B, T}), data));
@@ -429,12 +422,12 @@ class CliBadInputMatrixTest {
 
     @Test
     void badValuesInsideArraysAreNamed() throws IOException {
-        float[] lp = ((float[]) CommandLineTest.arrays.get("log_probs")).clone();
+        float[] lp = ((float[]) CommandLineTest.arrays().get("log_probs")).clone();
         lp[5] = Float.NaN;
         Path in = withArray("nan.npz", "log_probs", NpzBytes.npy("<f4", false, new long[] {B, T}, NpzBytes.f4(lp)),
                 false);
         assertNames(weights(in), "log_probs", in.toString());
-        float[] mask = ((float[]) CommandLineTest.arrays.get("response_mask")).clone();
+        float[] mask = ((float[]) CommandLineTest.arrays().get("response_mask")).clone();
         mask[0] = 2;
         in = withArray("mask.npz", "response_mask", NpzBytes.npy("<f4", false, new long[] {B, T},
                 NpzBytes.f4(mask)), false);

@@ -18,7 +18,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -27,12 +26,6 @@ class CliConfigFileTest {
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void arrays() {
-        if (CommandLineTest.arrays == null) {
-            CommandLineTest.batch();
-        }
-    }
 
     private CommandLineTest.Run weights(Path in, Path out, Path metrics, String... extra) {
         List<String> args = new ArrayList<>(List.of("weights", "--in", in.toString(), "--out", out.toString(),
@@ -44,7 +37,7 @@ class CliConfigFileTest {
     @Test
     void aVerlActorSectionConfiguresTheRunAndItsUnquotedThresholdStaysTwoSided() throws IOException {
         Path in = dir.resolve("b.npz");
-        Files.write(in, NpzBytes.npz(NpzBytes.batch(CommandLineTest.arrays, B, T, K), true));
+        Files.write(in, NpzBytes.npz(NpzBytes.batch(CommandLineTest.arrays(), B, T, K), true));
         Path yaml = dir.resolve("ppo_trainer.yaml");
         Files.writeString(yaml, String.join("\n",
                 "actor_rollout_ref:",
@@ -75,7 +68,7 @@ class CliConfigFileTest {
     @Test
     void aMisspelledJackpotKeyOrAMissingSectionIsOneLineNamingIt() throws IOException {
         Path in = dir.resolve("b.npz");
-        Files.write(in, NpzBytes.npz(NpzBytes.batch(CommandLineTest.arrays, B, T, K), true));
+        Files.write(in, NpzBytes.npz(NpzBytes.batch(CommandLineTest.arrays(), B, T, K), true));
         Path yaml = dir.resolve("a.yaml");
         Files.writeString(yaml, "actor:\n  jackpot_lamda: 0.5\n  jackpot_seed: 3\n", StandardCharsets.UTF_8);
         Path out = dir.resolve("r.npz");

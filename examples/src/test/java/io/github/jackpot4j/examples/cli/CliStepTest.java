@@ -22,7 +22,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -31,12 +30,6 @@ class CliStepTest {
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void arrays() {
-        if (CommandLineTest.arrays == null) {
-            CommandLineTest.batch();
-        }
-    }
 
     Path file(String name, Map<String, byte[]> arrays) throws IOException {
         Path p = dir.resolve(name);
@@ -57,7 +50,7 @@ class CliStepTest {
 
     @Test
     void theStepChangesTheAcceptMask() throws IOException {
-        Path in = file("b.npz", NpzBytes.batch(CommandLineTest.arrays, B, T, K));
+        Path in = file("b.npz", NpzBytes.batch(CommandLineTest.arrays(), B, T, K));
         String[] half = {"--set", "jackpot_target_acceptance=0.5"};
         float[] one = weights(in, concat(half, "--step", "1")).get("accept_mask");
         float[] two = weights(in, concat(half, "--step", "2")).get("accept_mask");
@@ -74,14 +67,14 @@ class CliStepTest {
 
     @Test
     void theFilesStepEqualsTheOptionAndTheCore() throws IOException {
-        Map<String, byte[]> a = NpzBytes.batch(CommandLineTest.arrays, B, T, K);
+        Map<String, byte[]> a = NpzBytes.batch(CommandLineTest.arrays(), B, T, K);
         Path without = file("b.npz", a);
         a.put("step", NpzBytes.npy("<i4", false, new long[0], NpzBytes.i4(new long[] {7})));
         Path with = file("s.npz", a);
         Map<String, float[]> byOption = weights(without, "--step", "7", "--set", "jackpot_lambda=0.5");
         Map<String, float[]> byFile = weights(with, "--set", "jackpot_lambda=0.5");
         Map<String, float[]> both = weights(with, "--step", "7", "--set", "jackpot_lambda=0.5");
-        JackpotResult core = Jackpot.compute(JackpotConfig.builder().topK(K).lambda(0.5).build(), coreBatch(7));
+        JackpotResult core = Jackpot.compute(JackpotConfig.builder().topK(K).lambda(0.5).build(), CommandLineTest.coreBatch(7));
         for (Map<String, float[]> r : List.of(byOption, byFile, both)) {
             assertArrayEquals(core.acceptMask(), r.get("accept_mask"));
             assertArrayEquals(core.weights(), r.get("weights"), 1e-6f);
@@ -93,12 +86,12 @@ class CliStepTest {
     void aMicroBatchWithItsSequenceOffsetDrawsAsTheWholeBatch() throws IOException {
         // a fixed lambda (the mask of a token depends only on its a_t and u_t) low enough to reject some
         String[] lambda = {"--set", "jackpot_lambda=3", "--step", "5"};
-        Path whole = file("whole.npz", NpzBytes.batch(CommandLineTest.arrays, B, T, K));
+        Path whole = file("whole.npz", NpzBytes.batch(CommandLineTest.arrays(), B, T, K));
         float[] wholeMask = weights(whole, lambda).get("accept_mask");
         float valid = 0;
         float accepted = 0;
         for (int i = 0; i < wholeMask.length; i++) {
-            valid += ((float[]) CommandLineTest.arrays.get("response_mask"))[i];
+            valid += ((float[]) CommandLineTest.arrays().get("response_mask"))[i];
             accepted += wholeMask[i];
         }
         assertFalse(accepted == 0 || accepted == valid, "some accepted, some rejected: " + Arrays.toString(wholeMask));
@@ -115,7 +108,7 @@ class CliStepTest {
 
     @Test
     void noStepIsNeededWithUniformsOrWithoutTheJackpotPath() throws IOException {
-        Map<String, byte[]> a = NpzBytes.batch(CommandLineTest.arrays, B, T, K);
+        Map<String, byte[]> a = NpzBytes.batch(CommandLineTest.arrays(), B, T, K);
         Path plain = file("b.npz", a);
         weights(plain, "--set", "use_jackpot=false");
         float[] u = new float[B * T];
@@ -127,7 +120,7 @@ class CliStepTest {
     /** The sub-batch of one sequence. */
     static Map<String, Object> rows(int row) {
         Map<String, Object> out = new LinkedHashMap<>();
-        CommandLineTest.arrays.forEach((name, v) -> {
+        CommandLineTest.arrays().forEach((name, v) -> {
             int per = name.contains("topk") ? T * K : T;
             if (v instanceof float[] f) {
                 out.put(name, Arrays.copyOfRange(f, row * per, (row + 1) * per));
@@ -138,20 +131,6 @@ class CliStepTest {
             }
         });
         return out;
-    }
-
-    static JackpotBatch coreBatch(long step) {
-        Map<String, Object> a = CommandLineTest.arrays;
-        return JackpotBatch.builder(B, T, K).step(step)
-                .responseMask((float[]) a.get("response_mask"))
-                .rolloutLogProbs((float[]) a.get("rollout_log_probs"))
-                .oldLogProbs((float[]) a.get("old_log_probs"))
-                .logProbs((float[]) a.get("log_probs"))
-                .advantages((float[]) a.get("advantages"))
-                .rolloutTopK((long[]) a.get("rollout_topk_ids"), (float[]) a.get("rollout_topk_log_probs"))
-                .targetTopK((int[]) a.get("target_topk_ids"), (float[]) a.get("target_topk_log_probs"))
-                .targetLogProbsAtRolloutTopK((float[]) a.get("target_log_probs_at_rollout_topk"))
-                .build();
     }
 
     static String[] concat(String[] a, String... b) {

@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,15 +28,9 @@ class CliTruncationSweepTest {
     @TempDir
     Path dir;
 
-    @BeforeAll
-    static void arrays() {
-        if (CommandLineTest.arrays == null) {
-            CommandLineTest.batch();
-        }
-    }
 
     static byte[] validBatch(boolean deflate) {
-        Map<String, byte[]> a = NpzBytes.batch(CommandLineTest.arrays, B, T, K);
+        Map<String, byte[]> a = NpzBytes.batch(CommandLineTest.arrays(), B, T, K);
         a.put("step", NpzBytes.scalar(11));
         return NpzBytes.npz(a, deflate);
     }
@@ -58,7 +51,7 @@ class CliTruncationSweepTest {
         // the bytes that structure the file: zip local headers, .npy headers, central directory, end
         // record (the array data and header padding between them are covered by the CRC check)
         boolean[] structure = new boolean[full.length];
-        Map<String, byte[]> a = NpzBytes.batch(CommandLineTest.arrays, B, T, K);
+        Map<String, byte[]> a = NpzBytes.batch(CommandLineTest.arrays(), B, T, K);
         a.put("step", NpzBytes.scalar(11));
         int at = 0;
         for (Map.Entry<String, byte[]> e : a.entrySet()) {

@@ -29,7 +29,6 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
 import java.util.zip.ZipOutputStream;
 
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -39,14 +38,23 @@ class CommandLineTest {
     static final int T = 4;
     static final int K = 3;
     static final int V = 12;
-    static Map<String, Object> arrays;
+    private static Map<String, Object> arrays;
 
     @TempDir
     Path dir;
 
-    /** A consistent random batch (explicit distributions over V tokens) as named host arrays. */
-    @BeforeAll
-    static void batch() {
+    /**
+     * A consistent random batch (explicit distributions over V tokens) as named host arrays, made once
+     * and shared by the CLI tests (read-only: a test that changes an array clones it first).
+     */
+    static synchronized Map<String, Object> arrays() {
+        if (arrays == null) {
+            arrays = newArrays();
+        }
+        return arrays;
+    }
+
+    private static Map<String, Object> newArrays() {
         SplittableRandom rng = new SplittableRandom(4);
         int n = B * T;
         float[] mask = new float[n];
@@ -78,7 +86,7 @@ class CommandLineTest {
                 tTop[t * K + j] = (float) p[pt[j]];
             }
         }
-        arrays = new LinkedHashMap<>();
+        Map<String, Object> arrays = new LinkedHashMap<>();
         arrays.put("response_mask", mask);
         arrays.put("rollout_log_probs", rollout);
         arrays.put("old_log_probs", old);
@@ -89,6 +97,7 @@ class CommandLineTest {
         arrays.put("target_topk_ids", tIds);
         arrays.put("target_topk_log_probs", tTop);
         arrays.put("target_log_probs_at_rollout_topk", tAtR);
+        return arrays;
     }
 
     private static double[] logSoftmax(SplittableRandom rng, double[] base, double noise) {
@@ -125,8 +134,10 @@ class CommandLineTest {
         return out;
     }
 
-    static JackpotBatch coreBatch() {
-        return JackpotBatch.builder(B, T, K).step(0)
+    /** The shared arrays as a core batch of the given training step. */
+    static JackpotBatch coreBatch(long step) {
+        Map<String, Object> arrays = arrays();
+        return JackpotBatch.builder(B, T, K).step(step)
                 .responseMask((float[]) arrays.get("response_mask"))
                 .rolloutLogProbs((float[]) arrays.get("rollout_log_probs"))
                 .oldLogProbs((float[]) arrays.get("old_log_probs"))
@@ -143,7 +154,7 @@ class CommandLineTest {
         Path file = dir.resolve(name);
         try (NDManager m = NDManager.newBaseManager(); OutputStream out = Files.newOutputStream(file)) {
             NDList list = new NDList();
-            for (Map.Entry<String, Object> e : arrays.entrySet()) {
+            for (Map.Entry<String, Object> e : arrays().entrySet()) {
                 if (e.getKey().equals(skip)) {
                     continue;
                 }
@@ -206,7 +217,7 @@ class CommandLineTest {
     @Test
     void weightsMatchTheCoreForPlainAndCompressedFilesAndFloat64() throws IOException {
         JackpotConfig config = JackpotConfig.builder().topK(K).lambda(0.5).build();
-        JackpotResult expected = Jackpot.compute(config, coreBatch());
+        JackpotResult expected = Jackpot.compute(config, coreBatch(0));
         for (Path in : new Path[] {npz("b.npz", false, null, Map.of(), false), npz("b.npz", true, null, Map.of(), false),
                 npz("d.npz", false, null, Map.of(), true)}) {
             Path out = dir.resolve("result.npz");
@@ -231,7 +242,7 @@ class CommandLineTest {
     @Test
     void budgetPrintsTheCoresLambda() throws IOException {
         Path in = npz("b.npz", false, null, Map.of(), false);
-        double expected = Jackpot.solveLambda(JackpotConfig.builder().topK(K).targetAcceptance(0.8).build(), coreBatch());
+        double expected = Jackpot.solveLambda(JackpotConfig.builder().topK(K).targetAcceptance(0.8).build(), coreBatch(0));
         Run r = jackpot("budget", "--in", in.toString(), "--target-acceptance", "0.8");
         assertEquals(0, r.status, r.err);
         assertEquals(expected, Double.parseDouble(r.out.trim()), 0.0);

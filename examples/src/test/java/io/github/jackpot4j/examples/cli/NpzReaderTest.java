@@ -70,11 +70,10 @@ class NpzReaderTest {
 
     @Test
     void boolAndIntMasksWorkThroughTheCommand() throws IOException {
-        CommandLineTest.batch();
         int b = CommandLineTest.B;
         int t = CommandLineTest.T;
-        Map<String, byte[]> a = NpzBytes.batch(CommandLineTest.arrays, b, t, CommandLineTest.K);
-        float[] mask = (float[]) CommandLineTest.arrays.get("response_mask");
+        Map<String, byte[]> a = NpzBytes.batch(CommandLineTest.arrays(), b, t, CommandLineTest.K);
+        float[] mask = (float[]) CommandLineTest.arrays().get("response_mask");
         byte[] bools = new byte[mask.length];
         long[] ints = new long[mask.length];
         for (int i = 0; i < mask.length; i++) {
