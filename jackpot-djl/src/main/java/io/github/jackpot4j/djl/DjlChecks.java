@@ -8,12 +8,21 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.ref.Reference;
+import java.nio.Buffer;
+import java.nio.ByteBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.ForkJoinPool;
 import java.util.function.BiConsumer;
-import java.util.function.IntToLongFunction;
 import java.util.function.UnaryOperator;
+import java.util.stream.IntStream;
 
 /**
  * The value rules of MATH.md §1, with the core's message format; shapes and dtypes are checked at
@@ -24,6 +33,11 @@ import java.util.function.UnaryOperator;
  */
 final class DjlChecks {
     private static final float LOG_PROB_TOLERANCE = 1e-4f;
+    /** Below this many ids a host loop runs on the calling thread only (splitting costs more than it saves). */
+    static final long PARALLEL_ELEMENTS = 1 << 17;
+
+    /** {@code ai.djl.pytorch.jni.JniUtils.getNumThreads()}, when the PyTorch engine is on the class path. */
+    private static final MethodHandle TORCH_THREADS = torchThreads();
 
     /** A rule: a device test of a whole array (true = some element breaks it) and the check that names it. */
     private record Rule(UnaryOperator<NDArray> flag, BiConsumer<String, NDArray> check) {
@@ -81,9 +95,10 @@ final class DjlChecks {
 
     /**
      * Distinct ids within each top-k list [..., k]. On the CPU the ids already sit in host memory, so
-     * the test is a Java loop over a copy of them (several times faster there than libtorch's sort of
-     * many short rows); on any other device it stays a device test (a sort per list) read back with the
-     * others. Either way a failure is named by the same exact check.
+     * the test is a Java loop over them, read in place (several times faster there than libtorch's sort
+     * of many short rows), split over as many threads as PyTorch's intra-op setting allows
+     * ({@link #hostThreads}); on any other device it stays a device test (a sort per list) read back
+     * with the others. Either way a failure is named by the same exact check.
      */
     void distinct(String name, NDArray ids) {
         long k = ids.getShape().get(ids.getShape().dimension() - 1);
@@ -92,16 +107,51 @@ final class DjlChecks {
         }
         DataType type = ids.getDataType();
         if (ids.getDevice().getDeviceType().equals(Device.Type.CPU) && (type == DataType.INT64 || type == DataType.INT32)) {
-            if (type == DataType.INT64) {
-                long[] host = ids.toLongArray();
-                hostFailed |= repeatsOnHost(i -> host[i], host.length, (int) k);
-            } else {
-                int[] host = ids.toIntArray();
-                hostFailed |= repeatsOnHost(i -> host[i], host.length, (int) k);
-            }
+            hostFailed |= repeatsInPlace(ids, (int) k, hostThreads(ids));
             exact.add(() -> distinctExact(name, ids));
         } else {
             value(name, ids, DISTINCT);
+        }
+    }
+
+    /**
+     * {@link #repeatsOnHost} over a CPU array of int32 or int64 ids, read in place through a direct
+     * buffer on the tensor's memory (no copy; a non-contiguous array is made contiguous first, in its
+     * own manager). The buffer does not keep the tensor alive, so {@code ids} is held until the loop ends.
+     */
+    static boolean repeatsInPlace(NDArray ids, int k, int threads) {
+        ByteBuffer bytes = ids.toByteBuffer(true);
+        try {
+            return repeatsOnHost(ids.getDataType() == DataType.INT64 ? bytes.asLongBuffer() : bytes.asIntBuffer(), k,
+                    threads);
+        } finally {
+            Reference.reachabilityFence(ids);
+        }
+    }
+
+    /**
+     * Threads for a host loop over {@code a}'s elements: PyTorch's intra-op thread count (the user's
+     * {@code ai.djl.pytorch.num_threads}), at most the common pool's workers plus the calling thread,
+     * and 1 below {@link #PARALLEL_ELEMENTS} elements or on another engine.
+     */
+    static int hostThreads(NDArray a) {
+        if (a.size() < PARALLEL_ELEMENTS || TORCH_THREADS == null || !"PyTorch".equals(a.getManager().getEngine().getEngineName())) {
+            return 1;
+        }
+        try {
+            int torch = (int) TORCH_THREADS.invokeExact();
+            return Math.max(1, Math.min(torch, ForkJoinPool.getCommonPoolParallelism() + 1));
+        } catch (Throwable e) {
+            return 1;
+        }
+    }
+
+    private static MethodHandle torchThreads() {
+        try {
+            Class<?> jni = Class.forName("ai.djl.pytorch.jni.JniUtils");
+            return MethodHandles.publicLookup().findStatic(jni, "getNumThreads", MethodType.methodType(int.class));
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return null;
         }
     }
 
@@ -206,28 +256,46 @@ final class DjlChecks {
         return sorted.get("..., 1:").eq(sorted.get("..., :-1")).any();
     }
 
-    /** True when a list of {@code k} consecutive ids repeats one: pairwise (no branch) for short lists, sorted copies for long ones. */
-    static boolean repeatsOnHost(IntToLongFunction ids, int length, int k) {
+    /**
+     * True when a list of {@code k} consecutive ids of {@code ids} (a {@link LongBuffer} or an
+     * {@link IntBuffer}, from index 0 to its limit) repeats one: each list copied out in bulk, then
+     * compared pairwise (no branch) when short, sorted when long. With {@code threads > 1} the lists are
+     * split into that many ranges, run on the common pool and the calling thread.
+     */
+    static boolean repeatsOnHost(Buffer ids, int k, int threads) {
+        int lists = ids.limit() / k;
+        if (threads <= 1 || lists < threads) {
+            return repeatsIn(ids, 0, lists, k);
+        }
+        return IntStream.range(0, threads).parallel()
+                .anyMatch(p -> repeatsIn(ids, (int) ((long) lists * p / threads), (int) ((long) lists * (p + 1) / threads), k));
+    }
+
+    private static boolean repeatsIn(Buffer ids, int fromList, int toList, int k) {
         boolean repeat = false;
-        if (k <= 32) {
-            for (int base = 0; base < length; base += k) {
-                for (int i = base + 1; i < base + k; i++) {
-                    long id = ids.applyAsLong(i);
-                    for (int j = base; j < i; j++) {
-                        repeat |= ids.applyAsLong(j) == id;
-                    }
+        long[] list = new long[k];
+        int[] narrow = ids instanceof IntBuffer ? new int[k] : null;
+        for (int base = fromList * k, end = toList * k; base < end && !repeat; base += k) {
+            if (narrow == null) {
+                ((LongBuffer) ids).get(base, list);
+            } else {
+                ((IntBuffer) ids).get(base, narrow);
+                for (int i = 0; i < k; i++) {
+                    list[i] = narrow[i];
                 }
             }
-            return repeat;
-        }
-        long[] list = new long[k];
-        for (int base = 0; base < length && !repeat; base += k) {
-            for (int i = 0; i < k; i++) {
-                list[i] = ids.applyAsLong(base + i);
-            }
-            Arrays.sort(list);
-            for (int i = 1; i < k; i++) {
-                repeat |= list[i] == list[i - 1];
+            if (k <= 32) {
+                for (int i = 1; i < k; i++) {
+                    long id = list[i];
+                    for (int j = 0; j < i; j++) {
+                        repeat |= list[j] == id;
+                    }
+                }
+            } else {
+                Arrays.sort(list);
+                for (int i = 1; i < k; i++) {
+                    repeat |= list[i] == list[i - 1];
+                }
             }
         }
         return repeat;

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 
@@ -26,6 +28,37 @@ class DistinctIdsCheckTest {
             }
         }
         return false;
+    }
+
+    /** Lists split over threads: a repeat in the last list of the last range, and a non-contiguous array read in place. */
+    @Test
+    void rangesCoverEveryListAndStridedArraysAreReadInOrder() {
+        int k = 20;
+        int lists = 10_001; // not a multiple of the ranges
+        long[] ids = new long[lists * k];
+        for (int i = 0; i < ids.length; i++) {
+            ids[i] = i % k * 7L + i / k;
+        }
+        for (int threads = 1; threads <= 4; threads++) {
+            assertEquals(false, DjlChecks.repeatsOnHost(LongBuffer.wrap(ids), k, threads), "threads = " + threads);
+        }
+        long[] planted = ids.clone();
+        planted[planted.length - 1] = planted[planted.length - k];
+        for (int threads = 1; threads <= 4; threads++) {
+            assertEquals(true, DjlChecks.repeatsOnHost(LongBuffer.wrap(planted), k, threads), "threads = " + threads);
+        }
+        try (NDManager manager = NDManager.newBaseManager()) {
+            // [k, lists] transposed to [lists, k]: every row is 0..k-1 (distinct) in the logical order, while
+            // k consecutive elements of the memory hold one id k times
+            long[] columns = new long[k * lists];
+            for (int i = 0; i < columns.length; i++) {
+                columns[i] = i / lists;
+            }
+            NDArray strided = manager.create(columns, new Shape(k, lists)).transpose();
+            assertEquals(false, DjlChecks.repeatsInPlace(strided, k, 2));
+            assertEquals(true, DjlChecks.repeatsInPlace(strided.duplicate().concat(strided.get("0:1, 0:1").broadcast(
+                    new Shape(1, k)), 0), k, 2), "a last row of one id");
+        }
     }
 
     @Test
@@ -59,14 +92,19 @@ class DistinctIdsCheckTest {
                     boolean expected = reference(ids, k);
                     repeats += expected ? 1 : 0;
                     long[] host = ids;
-                    assertEquals(expected, DjlChecks.repeatsOnHost(i -> host[i], host.length, k), "host, k = " + k);
+                    int threads = 1 + trial % 3; // 1, 2 or 3 ranges of lists (more ranges than lists too)
+                    assertEquals(expected, DjlChecks.repeatsOnHost(LongBuffer.wrap(host), k, threads),
+                            "host, k = " + k + ", threads = " + threads);
                     int[] narrow = new int[ids.length];
                     for (int i = 0; i < ids.length; i++) {
                         narrow[i] = (int) ids[i];
                     }
-                    assertEquals(expected, DjlChecks.repeatsOnHost(i -> narrow[i], narrow.length, k), "host int32, k = " + k);
-                    try (NDArray device = manager.create(ids, new Shape(lists, k)); NDArray flag = DjlChecks.repeats(device)) {
+                    try (NDArray device = manager.create(ids, new Shape(lists, k)); NDArray flag = DjlChecks.repeats(device);
+                         NDArray device32 = manager.create(narrow, new Shape(lists, k))) {
                         assertEquals(expected, flag.getBoolean(), "device, k = " + k);
+                        assertEquals(expected, DjlChecks.repeatsInPlace(device, k, threads), "in place, k = " + k);
+                        assertEquals(expected, DjlChecks.repeatsInPlace(device32, k, threads), "in place int32, k = " + k);
+                        assertEquals(expected, DjlChecks.repeatsOnHost(IntBuffer.wrap(narrow), k, threads), "int32, k = " + k);
                     }
                     checked++;
                 }
