@@ -1,6 +1,5 @@
 package io.github.jackpot4j.djl;
 
-import ai.djl.Device;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
@@ -8,21 +7,13 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
-import java.lang.invoke.MethodHandle;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.MethodType;
 import java.lang.ref.Reference;
 import java.nio.Buffer;
-import java.nio.ByteBuffer;
-import java.nio.IntBuffer;
-import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ForkJoinPool;
 import java.util.function.BiConsumer;
 import java.util.function.UnaryOperator;
-import java.util.stream.IntStream;
 
 /**
  * The value rules of MATH.md §1, with the core's message format; shapes and dtypes are checked at
@@ -33,11 +24,6 @@ import java.util.stream.IntStream;
  */
 final class DjlChecks {
     private static final float LOG_PROB_TOLERANCE = 1e-4f;
-    /** Below this many ids a host loop runs on the calling thread only (splitting costs more than it saves). */
-    static final long PARALLEL_ELEMENTS = 1 << 17;
-
-    /** {@code ai.djl.pytorch.jni.JniUtils.getNumThreads()}, when the PyTorch engine is on the class path. */
-    private static final MethodHandle TORCH_THREADS = torchThreads();
 
     /** A rule: a device test of a whole array (true = some element breaks it) and the check that names it. */
     private record Rule(UnaryOperator<NDArray> flag, BiConsumer<String, NDArray> check) {
@@ -96,8 +82,7 @@ final class DjlChecks {
     /**
      * Distinct ids within each top-k list [..., k]. On the CPU the ids already sit in host memory, so
      * the test is a Java loop over them, read in place (several times faster there than libtorch's sort
-     * of many short rows), split over as many threads as PyTorch's intra-op setting allows
-     * ({@link #hostThreads}); on any other device it stays a device test (a sort per list) read back
+     * of many short rows; {@link DjlHost}); on any other device it stays a device test (a sort per list) read back
      * with the others. Either way a failure is named by the same exact check.
      */
     void distinct(String name, NDArray ids) {
@@ -105,53 +90,20 @@ final class DjlChecks {
         if (k < 2 || !values || ids.isEmpty()) {
             return;
         }
-        DataType type = ids.getDataType();
-        if (ids.getDevice().getDeviceType().equals(Device.Type.CPU) && (type == DataType.INT64 || type == DataType.INT32)) {
-            hostFailed |= repeatsInPlace(ids, (int) k, hostThreads(ids));
+        if (DjlHost.readable(ids, DataType.INT64, DataType.INT32)) {
+            hostFailed |= repeatsInPlace(ids, (int) k, DjlHost.threads(ids));
             exact.add(() -> distinctExact(name, ids));
         } else {
             value(name, ids, DISTINCT);
         }
     }
 
-    /**
-     * {@link #repeatsOnHost} over a CPU array of int32 or int64 ids, read in place through a direct
-     * buffer on the tensor's memory (no copy; a non-contiguous array is made contiguous first, in its
-     * own manager). The buffer does not keep the tensor alive, so {@code ids} is held until the loop ends.
-     */
+    /** {@link #repeatsOnHost} over a CPU array of int32 or int64 ids, read in place ({@link DjlHost#ids}). */
     static boolean repeatsInPlace(NDArray ids, int k, int threads) {
-        ByteBuffer bytes = ids.toByteBuffer(true);
         try {
-            return repeatsOnHost(ids.getDataType() == DataType.INT64 ? bytes.asLongBuffer() : bytes.asIntBuffer(), k,
-                    threads);
+            return repeatsOnHost(DjlHost.ids(ids), k, threads);
         } finally {
             Reference.reachabilityFence(ids);
-        }
-    }
-
-    /**
-     * Threads for a host loop over {@code a}'s elements: PyTorch's intra-op thread count (the user's
-     * {@code ai.djl.pytorch.num_threads}), at most the common pool's workers plus the calling thread,
-     * and 1 below {@link #PARALLEL_ELEMENTS} elements or on another engine.
-     */
-    static int hostThreads(NDArray a) {
-        if (a.size() < PARALLEL_ELEMENTS || TORCH_THREADS == null || !"PyTorch".equals(a.getManager().getEngine().getEngineName())) {
-            return 1;
-        }
-        try {
-            int torch = (int) TORCH_THREADS.invokeExact();
-            return Math.max(1, Math.min(torch, ForkJoinPool.getCommonPoolParallelism() + 1));
-        } catch (Throwable e) {
-            return 1;
-        }
-    }
-
-    private static MethodHandle torchThreads() {
-        try {
-            Class<?> jni = Class.forName("ai.djl.pytorch.jni.JniUtils");
-            return MethodHandles.publicLookup().findStatic(jni, "getNumThreads", MethodType.methodType(int.class));
-        } catch (ReflectiveOperationException | LinkageError e) {
-            return null;
         }
     }
 
@@ -257,33 +209,21 @@ final class DjlChecks {
     }
 
     /**
-     * True when a list of {@code k} consecutive ids of {@code ids} (a {@link LongBuffer} or an
-     * {@link IntBuffer}, from index 0 to its limit) repeats one: each list copied out in bulk, then
-     * compared pairwise (no branch) when short, sorted when long. With {@code threads > 1} the lists are
-     * split into that many ranges, run on the common pool and the calling thread.
+     * True when a list of {@code k} consecutive ids of {@code ids} (a {@link java.nio.LongBuffer} or an
+     * {@link java.nio.IntBuffer}, from index 0 to its limit) repeats one: each list copied out in bulk,
+     * then compared pairwise (no branch) when short, sorted when long; the lists split into
+     * {@code threads} ranges ({@link DjlHost#anyRows}).
      */
     static boolean repeatsOnHost(Buffer ids, int k, int threads) {
-        int lists = ids.limit() / k;
-        if (threads <= 1 || lists < threads) {
-            return repeatsIn(ids, 0, lists, k);
-        }
-        return IntStream.range(0, threads).parallel()
-                .anyMatch(p -> repeatsIn(ids, (int) ((long) lists * p / threads), (int) ((long) lists * (p + 1) / threads), k));
+        return DjlHost.anyRows(ids.limit() / k, threads, (from, to) -> repeatsIn(ids, from, to, k));
     }
 
     private static boolean repeatsIn(Buffer ids, int fromList, int toList, int k) {
         boolean repeat = false;
         long[] list = new long[k];
-        int[] narrow = ids instanceof IntBuffer ? new int[k] : null;
+        int[] narrow = new int[k];
         for (int base = fromList * k, end = toList * k; base < end && !repeat; base += k) {
-            if (narrow == null) {
-                ((LongBuffer) ids).get(base, list);
-            } else {
-                ((IntBuffer) ids).get(base, narrow);
-                for (int i = 0; i < k; i++) {
-                    list[i] = narrow[i];
-                }
-            }
+            DjlHost.copyIds(ids, base, list, narrow, k);
             if (k <= 32) {
                 for (int i = 1; i < k; i++) {
                     long id = list[i];

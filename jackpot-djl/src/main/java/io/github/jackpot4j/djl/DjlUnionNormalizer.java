@@ -3,8 +3,12 @@ package io.github.jackpot4j.djl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import io.github.jackpot4j.core.JackpotConfig;
 import io.github.jackpot4j.core.MissingRolloutProb;
+
+import java.lang.ref.Reference;
+import java.nio.Buffer;
 
 /**
  * The top-k union normalizer of MATH.md §4 on NDArrays, as the core's {@code UnionNormalizer}:
@@ -27,7 +31,7 @@ record DjlUnionNormalizer(NDArray zApprox, NDArray unionSize, NDArray rolloutMas
         }
         NDArray q = rollout.topLogProbs().exp();
         NDArray p = target.logProbsAtRolloutTopK.exp();
-        NDArray onlyTarget = inRollout(rollout.topIds(), target.ids).logicalNot().toType(DataType.FLOAT32, false);
+        NDArray onlyTarget = onlyTarget(rollout.topIds(), target.ids);
         NDArray pOnly = target.logProbs.exp().mul(onlyTarget);
         NDArray qOnly;
         if (target.rolloutLogProbsAtTargetTopK != null) {
@@ -48,17 +52,61 @@ record DjlUnionNormalizer(NDArray zApprox, NDArray unionSize, NDArray rolloutMas
     }
 
     /**
-     * [..., j] = target id j is in the rollout list: one [..., k] comparison per rollout position, OR-ed —
-     * k passes over [B,T,k] booleans instead of building [B,T,k,k] and reducing its short axis, which
+     * [..., j] = 1 where target id j is not in the rollout list (the target's extra ids of the union), 0
+     * where it is, float32. On the CPU a host loop over the ids read in place ({@link DjlHost}): k
+     * comparisons per target id, no branch. Elsewhere one [..., k] comparison per rollout position, OR-ed
+     * — k passes over [B,T,k] booleans instead of building [B,T,k,k] and reducing its short axis, which
      * PyTorch does not vectorize.
      */
-    private static NDArray inRollout(NDArray rolloutIds, NDArray targetIds) {
+    static NDArray onlyTarget(NDArray rolloutIds, NDArray targetIds) {
+        if (DjlHost.readable(rolloutIds, DataType.INT64, DataType.INT32)
+                && DjlHost.readable(targetIds, DataType.INT64, DataType.INT32) && !targetIds.isEmpty()) {
+            return onlyTargetOnHost(rolloutIds, targetIds, DjlHost.threads(targetIds));
+        }
+        return onlyTargetOnDevice(rolloutIds, targetIds);
+    }
+
+    /** {@link #onlyTarget} by device ops (any device). */
+    static NDArray onlyTargetOnDevice(NDArray rolloutIds, NDArray targetIds) {
         long k = rolloutIds.getShape().get(rolloutIds.getShape().dimension() - 1);
         NDArray in = rolloutIds.get("..., 0:1").eq(targetIds);
         for (long i = 1; i < k; i++) {
             in = in.logicalOr(rolloutIds.get("..., " + i + ":" + (i + 1)).eq(targetIds));
         }
-        return in;
+        return in.logicalNot().toType(DataType.FLOAT32, false);
+    }
+
+    /** {@link #onlyTarget} by a host loop, the tokens split into {@code threads} ranges. */
+    static NDArray onlyTargetOnHost(NDArray rolloutIds, NDArray targetIds, int threads) {
+        Shape shape = targetIds.getShape();
+        int k = (int) shape.get(shape.dimension() - 1);
+        int tokens = Math.toIntExact(targetIds.size() / k);
+        float[] only = new float[tokens * k];
+        try {
+            Buffer rollout = DjlHost.ids(rolloutIds);
+            Buffer target = DjlHost.ids(targetIds);
+            DjlHost.forRows(tokens, threads, (from, to) -> {
+                long[] r = new long[k];
+                long[] t = new long[k];
+                int[] narrow = new int[k];
+                for (int token = from; token < to; token++) {
+                    DjlHost.copyIds(rollout, token * k, r, narrow, k);
+                    DjlHost.copyIds(target, token * k, t, narrow, k);
+                    for (int j = 0; j < k; j++) {
+                        long id = t[j];
+                        boolean in = false;
+                        for (int i = 0; i < k; i++) {
+                            in |= r[i] == id;
+                        }
+                        only[token * k + j] = in ? 0f : 1f;
+                    }
+                }
+            });
+        } finally {
+            Reference.reachabilityFence(rolloutIds);
+            Reference.reachabilityFence(targetIds);
+        }
+        return DjlMath.upload(targetIds.getManager(), only, shape);
     }
 
     /** Σ_{V_k} min(q̂, p̂/λ) with q̂, p̂ renormalized over V_k; 0 where either mass is 0. */

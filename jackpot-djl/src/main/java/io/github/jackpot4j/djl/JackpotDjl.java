@@ -94,7 +94,7 @@ public final class JackpotDjl {
             // one log-softmax over V, shared by the sampled log-probs, the target's top-k and the gathers
             NDArray logp = DjlMath.toFloat32(policyLogits).logSoftmax(-1);
             NDArray target = logp.stopGradient();
-            NDList top = target.topK(config.topK(), -1);
+            NDList top = DjlTopK.topK(target, config.topK(), rollout.rolloutTopkIds); // the rollout's top-k as a hint
             if (float32) { // the logits rule from the top-k values: no extra pass over [B,T,V]
                 checks.logitsFromTopK("policy_logits", policyLogits, top.get(0));
             }

@@ -27,7 +27,7 @@ record RolloutSide(NDArray logProbs, NDArray topIds, NDArray topLogProbs, NDArra
         }
         NDArray logSoftmax = rollout.rolloutLogits.toType(DataType.FLOAT32, false).logSoftmax(-1).stopGradient();
         NDArray logProbs = logSoftmax.gather(ids.expandDims(-1), -1).squeeze(-1);
-        NDList top = logSoftmax.topK(config.topK(), -1);
+        NDList top = DjlTopK.topK(logSoftmax, config.topK(), null);
         return new RolloutSide(logProbs, top.get(1), top.get(0), config.useLatestLogits() ? logSoftmax : null);
     }
 

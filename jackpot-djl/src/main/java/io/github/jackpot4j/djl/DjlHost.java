@@ -1,0 +1,131 @@
+package io.github.jackpot4j.djl;
+
+import ai.djl.Device;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.nio.Buffer;
+import java.nio.ByteBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
+import java.util.stream.IntStream;
+
+/**
+ * Host loops over CPU arrays, for the steps where libtorch's CPU kernels are slow or take many small
+ * ops (the distinct-ids rule of MATH.md §1, the top-k of §1/§4, the union's membership test of §4).
+ * An array is read in place through a direct buffer on the tensor's memory, which does not keep the
+ * tensor alive: callers hold the array until the loop ends. Loops split their rows over PyTorch's
+ * intra-op thread count (the user's {@code ai.djl.pytorch.num_threads}), run on the common pool and
+ * the calling thread. Results go back to the engine as copies in engine-owned memory.
+ */
+final class DjlHost {
+    /** Below this many elements a loop runs on the calling thread only (splitting costs more than it saves). */
+    static final long PARALLEL_ELEMENTS = 1 << 17;
+
+    /** {@code ai.djl.pytorch.jni.JniUtils.getNumThreads()}, when the PyTorch engine is on the class path. */
+    private static final MethodHandle TORCH_THREADS = torchThreads();
+
+    private DjlHost() {
+    }
+
+    /** A range of rows [from, to) of a host loop. */
+    interface Rows {
+        void run(int from, int to);
+    }
+
+    /** A range of rows [from, to) of a host test: true when one of them breaks the rule. */
+    interface RowTest {
+        boolean test(int from, int to);
+    }
+
+    /** True when {@code a} is a CPU array of one of {@code types}, so a host loop can read it in place. */
+    static boolean readable(NDArray a, DataType... types) {
+        if (!a.getDevice().getDeviceType().equals(Device.Type.CPU) || a.size() > Integer.MAX_VALUE) {
+            return false;
+        }
+        for (DataType t : types) {
+            if (a.getDataType() == t) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The ids of an int32 or int64 CPU array in place: an {@link IntBuffer} or a {@link LongBuffer}. */
+    static Buffer ids(NDArray ids) {
+        ByteBuffer bytes = ids.toByteBuffer(true); // a non-contiguous array is made contiguous in its own manager
+        return ids.getDataType() == DataType.INT64 ? bytes.asLongBuffer() : bytes.asIntBuffer();
+    }
+
+    /** Copies {@code count} ids of {@code ids} (an {@link IntBuffer} or a {@link LongBuffer}) from {@code index}. */
+    static void copyIds(Buffer ids, int index, long[] to, int[] narrow, int count) {
+        if (ids instanceof LongBuffer) {
+            ((LongBuffer) ids).get(index, to, 0, count);
+        } else {
+            ((IntBuffer) ids).get(index, narrow, 0, count);
+            for (int i = 0; i < count; i++) {
+                to[i] = narrow[i];
+            }
+        }
+    }
+
+    /**
+     * Threads for a host loop over {@code a}'s elements: PyTorch's intra-op thread count, at most the
+     * common pool's workers plus the calling thread, and 1 below {@link #PARALLEL_ELEMENTS} elements or
+     * on another engine.
+     */
+    static int threads(NDArray a) {
+        if (a.size() < PARALLEL_ELEMENTS || TORCH_THREADS == null
+                || !"PyTorch".equals(a.getManager().getEngine().getEngineName())) {
+            return 1;
+        }
+        try {
+            int torch = (int) TORCH_THREADS.invokeExact();
+            return Math.max(1, Math.min(torch, java.util.concurrent.ForkJoinPool.getCommonPoolParallelism() + 1));
+        } catch (Throwable e) {
+            return 1;
+        }
+    }
+
+    /** Runs rows [0, rows) as {@code threads} ranges (the calling thread and the common pool). */
+    static void forRows(int rows, int threads, Rows work) {
+        if (threads <= 1 || rows < threads) {
+            work.run(0, rows);
+        } else {
+            IntStream.range(0, threads).parallel().forEach(p -> work.run(from(rows, threads, p), from(rows, threads, p + 1)));
+        }
+    }
+
+    /** True when a range of rows [0, rows) fails {@code test}; ranges as {@link #forRows}, stopping early. */
+    static boolean anyRows(int rows, int threads, RowTest test) {
+        if (threads <= 1 || rows < threads) {
+            return test.test(0, rows);
+        }
+        return IntStream.range(0, threads).parallel().anyMatch(p -> test.test(from(rows, threads, p), from(rows, threads, p + 1)));
+    }
+
+    private static int from(int rows, int threads, int part) {
+        return (int) ((long) rows * part / threads);
+    }
+
+    /** Host longs copied into engine-owned memory (as {@link DjlMath#upload} does for floats). */
+    static NDArray upload(NDManager manager, long[] data, Shape shape) {
+        try (NDArray borrowed = manager.create(data, shape)) {
+            return borrowed.duplicate();
+        }
+    }
+
+    private static MethodHandle torchThreads() {
+        try {
+            Class<?> jni = Class.forName("ai.djl.pytorch.jni.JniUtils");
+            return MethodHandles.publicLookup().findStatic(jni, "getNumThreads", MethodType.methodType(int.class));
+        } catch (ReflectiveOperationException | LinkageError e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,144 @@
+package io.github.jackpot4j.djl;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The host scan of {@link DjlTopK} against libtorch's {@code topk} on the same arrays: values and ids
+ * equal (no ties among the random values), in descending order, at many shapes, k from 1 to V and
+ * 1 to 3 threads; −∞ entries, NaN ranked first, ties keeping the lower id.
+ */
+class DjlTopKTest {
+    @Test
+    void sameListsAsTheEnginesTopK() {
+        SplittableRandom random = new SplittableRandom(0x70_4BL);
+        int cases = 0;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            for (int trial = 0; trial < 120; trial++) {
+                int rows = 1 + random.nextInt(7);
+                int vocab = 1 + random.nextInt(trial < 60 ? 40 : 3000);
+                int k = 1 + random.nextInt(Math.min(vocab, DjlTopK.MAX_HOST_K));
+                float[] logits = new float[rows * vocab];
+                for (int i = 0; i < logits.length; i++) {
+                    // distinct values (a tie's order is not specified by torch); some -inf entries
+                    logits[i] = random.nextInt(10) == 0 ? Float.NEGATIVE_INFINITY : (float) (-20 * random.nextDouble());
+                }
+                NDArray a = manager.create(logits, new Shape(rows, vocab));
+                NDList expected = a.topK(k, -1);
+                int threads = 1 + trial % 3;
+                NDList got = DjlTopK.topK(a, k, null, threads);
+                String where = "rows " + rows + ", V " + vocab + ", k " + k + ", threads " + threads;
+                assertEquals(new Shape(rows, k), got.get(0).getShape(), where);
+                assertEquals(DataType.INT64, got.get(1).getDataType(), where);
+                assertArrayEquals(expected.get(0).toFloatArray(), got.get(0).toFloatArray(), where);
+                // ids may differ only where the values are -inf ties
+                float[] values = expected.get(0).toFloatArray();
+                long[] want = expected.get(1).toType(DataType.INT64, false).toLongArray();
+                long[] have = got.get(1).toLongArray();
+                for (int i = 0; i < values.length; i++) {
+                    if (values[i] != Float.NEGATIVE_INFINITY) {
+                        assertEquals(want[i], have[i], where + ", element " + i);
+                    }
+                }
+                cases++;
+            }
+        }
+        assertEquals(120, cases);
+    }
+
+    /**
+     * A hint changes nothing: the true top-k shuffled, random distinct ids, ids with repeats (fewer than
+     * k distinct: the bound may be too high, the row is scanned again), ids out of range, int32 ids;
+     * values drawn from few levels, so ties straddle the k-th place.
+     */
+    @Test
+    void anyHintGivesTheSameLists() {
+        SplittableRandom random = new SplittableRandom(0x41_7EL);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            for (int trial = 0; trial < 200; trial++) {
+                int rows = 1 + random.nextInt(6);
+                int vocab = 2 + random.nextInt(trial % 2 == 0 ? 30 : 2000);
+                int k = 1 + random.nextInt(Math.min(vocab, DjlTopK.MAX_HOST_K));
+                float[] logits = new float[rows * vocab];
+                for (int i = 0; i < logits.length; i++) {
+                    int level = random.nextInt(trial % 3 == 0 ? 4 : 1_000_000);
+                    logits[i] = random.nextInt(25) == 0 ? Float.NEGATIVE_INFINITY : -level * 0.5f;
+                }
+                NDArray a = manager.create(logits, new Shape(rows, vocab));
+                NDList plain = DjlTopK.topK(a, k, null, 1);
+                long[] hint = plain.get(1).toLongArray();
+                int kind = trial % 5;
+                for (int r = 0; r < rows; r++) {
+                    for (int j = 0; j < k; j++) {
+                        int at = r * k + j;
+                        if (kind == 1) {
+                            hint[at] = random.nextInt(vocab); // random ids (repeats possible)
+                        } else if (kind == 2 && j == k - 1 && k > 1) {
+                            hint[at] = hint[r * k]; // a repeat: fewer than k distinct ids
+                        } else if (kind == 3 && j == 0) {
+                            hint[at] = random.nextBoolean() ? -1 : vocab; // out of range
+                        }
+                    }
+                    for (int j = k - 1; kind == 0 && j > 0; j--) { // the true top-k, shuffled
+                        int o = random.nextInt(j + 1);
+                        long t = hint[r * k + j];
+                        hint[r * k + j] = hint[r * k + o];
+                        hint[r * k + o] = t;
+                    }
+                }
+                NDArray hintIds = manager.create(hint, new Shape(rows, k));
+                if (kind == 4) {
+                    hintIds = hintIds.toType(DataType.INT32, false);
+                }
+                NDList hinted = DjlTopK.topK(a, k, hintIds, 1 + trial % 3);
+                String where = "trial " + trial + ", kind " + kind + ", V " + vocab + ", k " + k;
+                assertArrayEquals(plain.get(0).toFloatArray(), hinted.get(0).toFloatArray(), where);
+                assertArrayEquals(plain.get(1).toLongArray(), hinted.get(1).toLongArray(), where);
+            }
+        }
+    }
+
+    @Test
+    void nanRanksFirstAndTiesKeepTheLowerId() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            float nan = Float.NaN;
+            // the NaN arrives after the list has filled (and one before it, while it fills)
+            NDArray a = manager.create(new float[] {-1f, -3f, -0.5f, -0.5f, -2f, -4f, nan, -0.5f,
+                nan, -1f, -3f, -0.5f, -0.5f, -2f, -4f, -0.5f}, new Shape(2, 8));
+            NDList top = DjlTopK.topK(a, 4, null, 1);
+            float[] values = top.get(0).toFloatArray();
+            assertTrue(Float.isNaN(values[0]) && Float.isNaN(values[4]), "NaN first, as torch ranks it");
+            assertArrayEquals(new float[] {-0.5f, -0.5f, -0.5f}, new float[] {values[1], values[2], values[3]});
+            assertArrayEquals(new long[] {6, 2, 3, 7, 0, 3, 4, 7}, top.get(1).toLongArray());
+            assertTrue(Float.isNaN(a.topK(4, -1).get(0).toFloatArray()[0]), "the engine ranks NaN first too");
+        }
+    }
+
+    @Test
+    void rowsSplitOverThreadsCoverEveryRow() {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            int rows = 1001;
+            int vocab = 300;
+            float[] logits = new float[rows * vocab];
+            for (int r = 0; r < rows; r++) {
+                for (int v = 0; v < vocab; v++) {
+                    logits[r * vocab + v] = -((v * 7 + r) % vocab) - 0.25f * r;
+                }
+            }
+            NDArray a = manager.create(logits, new Shape(rows, vocab));
+            float[] want = a.topK(20, -1).get(0).toFloatArray();
+            for (int threads = 1; threads <= 4; threads++) {
+                assertArrayEquals(want, DjlTopK.topK(a, 20, null, threads).get(0).toFloatArray(), "threads = " + threads);
+            }
+        }
+    }
+}
