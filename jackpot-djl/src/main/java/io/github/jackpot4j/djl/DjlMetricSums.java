@@ -3,6 +3,7 @@ package io.github.jackpot4j.djl;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
 import io.github.jackpot4j.core.BatchStatistics;
 import io.github.jackpot4j.core.JackpotConfig;
 import io.github.jackpot4j.core.MetricSums;
@@ -34,51 +35,55 @@ final class DjlMetricSums {
     record Read(Map<String, Double> metrics, float loss) {
     }
 
-    /** The §10 metrics by name; N, Σ Mask, Σ a and Σ Zapprox come from the batch's statistics. */
+    /**
+     * The §10 metrics by name; N, Σ Mask, Σ a and Σ Zapprox come from the batch's statistics. The
+     * per-token terms of the other sums are stacked into one [S,B,T] array and masked and summed in
+     * one reduction (three ops instead of two per sum); the extremes and the loss join it in the one
+     * host read.
+     */
     static Read assemble(JackpotConfig config, Inputs in, BatchStatistics local, double kappa, double lambda,
                          NDArray loss) {
-        Map<Sum, NDArray> device = deviceSums(config, in);
-        NDList stacked = new NDList(device.values()); // in Sum order (EnumMap)
-        stacked.add(loss);
-        float[] read = NDArrays.stack(stacked).toFloatArray();
-        double[] sums = MetricSums.newSums();
-        sums[Sum.VALID.ordinal()] = local.validTokens();
-        sums[Sum.ACCEPTED.ordinal()] = local.acceptedTokens();
-        sums[Sum.ACCEPTANCE.ordinal()] = local.sumAcceptance();
-        sums[Sum.Z_APPROX.ordinal()] = local.sumZApprox();
+        Map<Sum, NDArray> terms = terms(config, in);
+        NDArray weights = in.weights().weights();
+        NDArray rejected = in.accept().eq(0f);
+        // an empty batch (B = 0 or T = 0) has no extremes: the engine refuses a full reduction of no elements
+        NDArray extremes = weights.isEmpty() ? loss.zerosLike().expandDims(0).repeat(0, 2)
+                : NDArrays.stack(new NDList(NDArrays.where(rejected, weights.zerosLike().sub(Float.MAX_VALUE), weights).max(),
+                        NDArrays.where(rejected, weights.zerosLike().add(Float.MAX_VALUE), weights).min()));
+        NDArray sums = NDArrays.stack(new NDList(terms.values())).mul(in.valid()).sum(new int[] {1, 2});
+        float[] read = NDArrays.concat(new NDList(sums, extremes, loss.reshape(1))).toFloatArray();
+        double[] all = MetricSums.newSums();
+        all[Sum.VALID.ordinal()] = local.validTokens();
+        all[Sum.ACCEPTED.ordinal()] = local.acceptedTokens();
+        all[Sum.ACCEPTANCE.ordinal()] = local.sumAcceptance();
+        all[Sum.Z_APPROX.ordinal()] = local.sumZApprox();
         int i = 0;
-        for (Sum sum : device.keySet()) {
-            sums[sum.ordinal()] = read[i++];
+        for (Sum sum : terms.keySet()) { // in Sum order (EnumMap)
+            all[sum.ordinal()] = read[i++];
         }
-        return new Read(MetricSums.assembleMap(sums, kappa, lambda), read[i]);
+        all[Sum.KL_K1.ordinal()] = -all[Sum.KL_K1.ordinal()]; // Σ (ℓ_inf − ℓ_tgt): the term is ℓ_tgt − ℓ_inf
+        all[Sum.MAX_ACCEPTED_WEIGHT.ordinal()] = read[i++];
+        all[Sum.MIN_ACCEPTED_WEIGHT.ordinal()] = read[i++];
+        return new Read(MetricSums.assembleMap(all, kappa, lambda), read[i]);
     }
 
-    private static Map<Sum, NDArray> deviceSums(JackpotConfig config, Inputs in) {
-        NDArray valid = in.valid();
-        NDArray accept = in.accept();
-        NDArray weights = in.weights().weights();
-        // the weight metrics describe the weights that act: over accepted tokens, like the ESS (§10)
-        NDArray rejected = accept.eq(0f);
-        NDArray acceptedWeights = accept.mul(weights);
+    /** The per-token term [B,T] of each masked sum, float32 (the valid-token mask is applied once, by the caller). */
+    private static Map<Sum, NDArray> terms(JackpotConfig config, Inputs in) {
+        NDArray acceptedWeights = in.accept().mul(in.weights().weights());
         Map<Sum, NDArray> s = new EnumMap<>(Sum.class);
-        s.put(Sum.UNION_SIZE, in.union().unionSize().mul(valid).sum());
-        s.put(Sum.ROLLOUT_MASS, in.union().rolloutMass().mul(valid).sum());
-        s.put(Sum.TARGET_MASS, in.union().targetMass().mul(valid).sum());
-        s.put(Sum.KL_K1, in.targetOverRollout().neg().mul(valid).sum());
-        s.put(Sum.KL_K3, k3(in.targetOverRollout()).mul(valid).sum());
-        s.put(Sum.OBRS_CLIPPED, in.weights().obrsClipped().mul(valid).sum());
-        s.put(Sum.RESIDUAL_CLIPPED, DjlResidualCorrection.clipped(config.residualCorrection(),
-                in.weights().residualRatio()).mul(valid).sum());
-        s.put(Sum.ACCEPTED_WEIGHT, acceptedWeights.sum());
-        s.put(Sum.ACCEPTED_WEIGHT_SQ, acceptedWeights.mul(weights).sum());
-        // an empty batch (B = 0 or T = 0) has no extremes: the engine refuses a full reduction of no elements
-        NDArray lowest = NDArrays.where(rejected, weights.zerosLike().sub(Float.MAX_VALUE), weights);
-        NDArray highest = NDArrays.where(rejected, weights.zerosLike().add(Float.MAX_VALUE), weights);
-        s.put(Sum.MAX_ACCEPTED_WEIGHT, weights.isEmpty() ? valid.sum() : lowest.max());
-        s.put(Sum.MIN_ACCEPTED_WEIGHT, weights.isEmpty() ? valid.sum() : highest.min());
-        s.put(Sum.PG_CLIPPED, in.objective().clipped().mul(valid).sum());
-        s.put(Sum.PG_CLIPPED_LOWER, in.objective().dualClipped().mul(valid).sum());
-        s.put(Sum.PPO_KL, in.oldOverNew().mul(valid).sum());
+        s.put(Sum.UNION_SIZE, in.union().unionSize());
+        s.put(Sum.ROLLOUT_MASS, in.union().rolloutMass());
+        s.put(Sum.TARGET_MASS, in.union().targetMass());
+        s.put(Sum.KL_K1, in.targetOverRollout());
+        s.put(Sum.KL_K3, k3(in.targetOverRollout()));
+        s.put(Sum.OBRS_CLIPPED, in.weights().obrsClipped());
+        s.put(Sum.RESIDUAL_CLIPPED, DjlResidualCorrection.clipped(config.residualCorrection(), in.weights().residualRatio()));
+        s.put(Sum.ACCEPTED_WEIGHT, acceptedWeights);
+        s.put(Sum.ACCEPTED_WEIGHT_SQ, acceptedWeights.mul(in.weights().weights()));
+        s.put(Sum.PG_CLIPPED, in.objective().clipped());
+        s.put(Sum.PG_CLIPPED_LOWER, in.objective().dualClipped());
+        s.put(Sum.PPO_KL, in.oldOverNew());
+        s.replaceAll((sum, term) -> term.getDataType() == DataType.FLOAT32 ? term : term.toType(DataType.FLOAT32, false));
         return s;
     }
 
