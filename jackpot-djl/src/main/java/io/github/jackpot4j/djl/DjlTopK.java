@@ -75,6 +75,7 @@ final class DjlTopK {
         private final int[] at;
         private final long[] hinted;
         private final int[] narrow;
+        private final float[] row;
 
         Scan(FloatBuffer in, int vocab, int k, Buffer hint) {
             this.in = in;
@@ -85,13 +86,14 @@ final class DjlTopK {
             at = new int[k];
             hinted = new long[k];
             narrow = new int[k];
+            row = new float[vocab];
         }
 
         void rows(int from, int to, float[] values, long[] ids) {
             for (int r = from; r < to; r++) {
-                int base = r * vocab;
-                if (!row(base, bound(r, base))) {
-                    row(base, Float.NEGATIVE_INFINITY); // the hint was not k distinct ids of the row
+                in.get(r * vocab, row); // one bulk copy: the scan then reads a Java array (faster than buffer reads)
+                if (!scan(bound(r))) {
+                    scan(Float.NEGATIVE_INFINITY); // the hint was not k distinct ids of the row
                 }
                 System.arraycopy(best, 0, values, r * k, k);
                 for (int j = 0; j < k; j++) {
@@ -101,7 +103,7 @@ final class DjlTopK {
         }
 
         /** The least value at the row's hinted ids; −∞ (no bound) without a hint, with an id out of range or a NaN. */
-        private float bound(int r, int base) {
+        private float bound(int r) {
             if (hint == null) {
                 return Float.NEGATIVE_INFINITY;
             }
@@ -112,7 +114,7 @@ final class DjlTopK {
                 if (id < 0 || id >= vocab) {
                     return Float.NEGATIVE_INFINITY;
                 }
-                float v = in.get(base + (int) id);
+                float v = row[(int) id];
                 if (v != v) {
                     return Float.NEGATIVE_INFINITY;
                 }
@@ -125,11 +127,11 @@ final class DjlTopK {
          * The row's k largest into {@code best}/{@code at}, skipping entries below {@code bound} while
          * the list fills; false when fewer than k entries reached the bound (the list is then not full).
          */
-        private boolean row(int base, float bound) {
+        private boolean scan(float bound) {
             int filled = 0;
             int i = 0;
             for (; i < vocab && filled < k; i++) {
-                float v = in.get(base + i);
+                float v = row[i];
                 if (!(v < bound)) { // at least the bound, or NaN
                     insert(best, at, filled++, v, i);
                 }
@@ -139,7 +141,7 @@ final class DjlTopK {
             }
             float kth = best[k - 1];
             for (; i < vocab; i++) {
-                float v = in.get(base + i);
+                float v = row[i];
                 if (!(v <= kth)) { // rare once the list is full: greater, NaN, or a NaN k-th best
                     if (v > kth || (v != v && kth == kth)) { // NaN ranks above every number, as in torch
                         insert(best, at, k - 1, v, i);
