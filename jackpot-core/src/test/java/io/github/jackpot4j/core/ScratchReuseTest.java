@@ -79,4 +79,48 @@ class ScratchReuseTest {
             pool.shutdown();
         }
     }
+
+    /**
+     * Pass 1's exp(ℓ_tgt − ℓ_inf), kept per token for pass 2 ({@link JackpotResult#ratio}): allocated once per
+     * result (only when pass 2 reads it) and refilled by every call, so a reused result switching batches,
+     * configurations (mask-only, baselines) and thread counts gives the bits of the reference every time.
+     */
+    @Test
+    void theKeptRatiosAreAllocatedOncePerResultAndNeverStale() {
+        SyntheticRollouts first = generated(21);
+        JackpotConfig plain = JackpotConfig.builder().topK(first.k).build();
+        JackpotBatch batch0 = first.batch(plain.target(), SyntheticRollouts.Inputs.TOP_K);
+        JackpotResult maskOnlyResult = JackpotResult.allocate(batch0.batchSize(), batch0.length());
+        Jackpot.compute(JackpotConfig.builder().topK(first.k).maskOnly(true).build(), batch0, null, maskOnlyResult,
+                Execution.sequential());
+        org.junit.jupiter.api.Assertions.assertNull(maskOnlyResult.ratio, "mask-only pass 2 reads no ratio");
+        JackpotResult baseline = JackpotResult.allocate(batch0.batchSize(), batch0.length());
+        Jackpot.compute(JackpotConfig.builder().topK(first.k).useJackpot(false).build(), batch0, null, baseline,
+                Execution.sequential());
+        org.junit.jupiter.api.Assertions.assertNull(baseline.ratio, "the baselines read no ratio");
+
+        JackpotResult out = JackpotResult.allocate(batch0.batchSize(), batch0.length());
+        double[] kept = null;
+        for (long seed = 21; seed <= 28; seed++) {
+            SyntheticRollouts g = generated(seed);
+            for (JackpotConfig config : new JackpotConfig[] {
+                JackpotConfig.builder().topK(g.k).build(),
+                JackpotConfig.builder().topK(g.k).maskOnly(true).build(),
+                JackpotConfig.builder().topK(g.k).target(Target.REFERENCE).build(),
+                JackpotConfig.builder().topK(g.k).useJackpot(false).build()}) {
+                JackpotBatch batch = g.batch(config.target(), SyntheticRollouts.Inputs.TOP_K);
+                JackpotResult expected = ReferenceJackpot.compute(config, batch, FastExp::exp);
+                for (Execution execution : new Execution[] {Execution.sequential(), Execution.parallel()}) {
+                    Jackpot.compute(config, batch, null, out, execution);
+                    if (kept == null) {
+                        kept = out.ratio;
+                    }
+                    org.junit.jupiter.api.Assertions.assertSame(kept, out.ratio, "one ratio array per result");
+                    JackpotResult got = out;
+                    assertNull(KernelEquivalenceTest.firstBitDifference(expected, got), () -> execution + ", " + config);
+                }
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertNotNull(kept);
+    }
 }
