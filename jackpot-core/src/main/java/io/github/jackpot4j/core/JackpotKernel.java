@@ -133,7 +133,7 @@ final class JackpotKernel {
                 // LogRatio.clamped(target, rollout) from the same difference: the same bits
                 double d = logRatio < -LogRatio.CLAMP ? -LogRatio.CLAMP : (logRatio > LogRatio.CLAMP ? LogRatio.CLAMP : logRatio);
                 klK1 -= d;
-                klK3 += Math.expm1(d) - d;
+                klK3 += FastExp.expm1(d) - d; // d in [-20, 20] (or NaN)
             }
             int r = b * RowStats.COUNT;
             double[] rows = out.rowStats;
