@@ -35,6 +35,11 @@ final class JackpotKernel {
     }
 
     JackpotKernel(JackpotConfig config, JackpotBatch batch, JackpotResult out, double lambda) {
+        this(config, batch, out, lambda, true);
+    }
+
+    /** With {@code pass2 = false} (pass 1 only: {@link Jackpot#statistics}) no ratio is kept for pass 2. */
+    JackpotKernel(JackpotConfig config, JackpotBatch batch, JackpotResult out, double lambda, boolean pass2) {
         this.config = config;
         this.batch = batch;
         this.out = out;
@@ -43,7 +48,7 @@ final class JackpotKernel {
         this.targetIsLatest = config.target() == Target.LATEST;
         this.residual = config.residualCorrection();
         this.computeNormalizer = useJackpot && (batch.hasTopK() || batch.hasFullVocab());
-        this.keepRatios = useJackpot && !config.maskOnly();
+        this.keepRatios = pass2 && useJackpot && !config.maskOnly();
         this.ratios = keepRatios ? out.ratio() : null;
         this.normalizer = computeNormalizer ? new UnionNormalizer(config, batch, lambda) : null;
     }

@@ -123,4 +123,20 @@ class ScratchReuseTest {
         }
         org.junit.jupiter.api.Assertions.assertNotNull(kept);
     }
+
+    /** Pass 1 alone ({@link Jackpot#statistics}) keeps no ratio and gives the statistics of the full call. */
+    @Test
+    void statisticsAloneKeepNoRatio() {
+        SyntheticRollouts g = generated(31);
+        JackpotConfig config = JackpotConfig.builder().topK(g.k).build();
+        JackpotBatch batch = g.batch(config.target(), SyntheticRollouts.Inputs.TOP_K);
+        JackpotResult scratch = JackpotResult.allocate(batch.batchSize(), batch.length());
+        JackpotKernel kernel = new JackpotKernel(config, batch, scratch, config.lambda(), false);
+        kernel.acceptance(0, batch.batchSize(), kernel.newScratch());
+        org.junit.jupiter.api.Assertions.assertNull(scratch.ratio);
+        JackpotResult full = Results.compute(config, batch, null, Execution.sequential());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(full.statistics().toArray(), kernel.localStatistics().toArray());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(full.statistics().toArray(),
+                Jackpot.statistics(config, batch).toArray());
+    }
 }
