@@ -72,6 +72,23 @@ final class FastExp {
         return Math.fma(scale, poly + tail, scale);
     }
 
+    /**
+     * e^x − 1 for |x| < {@link #RANGE} by the same reduction as {@link #exp}: 2^(k/N) · (1 + tail + p) − 1 as
+     * one fused multiply-add, scale·(tail + p) + (scale − 1), where scale − 1 is exact for scale in [1/2, 2]
+     * (Sterbenz) and for k = 0 (|x| ≤ ln2/256) scale is 1 and the result is p itself, so small arguments
+     * keep their relative accuracy (docs/math.md, "The KL k3 metric's e^d − 1").
+     */
+    static double expm1(double x) {
+        double kd = shifted(x);
+        double p = poly(x, kd);
+        long ki = Double.doubleToRawLongBits(kd);
+        int idx = 2 * (int) (ki & (N - 1));
+        long top = ki << (52 - BITS);
+        double tail = Double.longBitsToDouble(TABLE[idx]);
+        double scale = Double.longBitsToDouble(TABLE[idx + 1] + top);
+        return Math.fma(scale, p + tail, scale - 1.0);
+    }
+
     /** e^x from the parts {@link #prepare} computed: the same bits as {@link #exp}. */
     static double finish(double x, double shifted, double poly) {
         if (!(Math.abs(x) < RANGE)) {

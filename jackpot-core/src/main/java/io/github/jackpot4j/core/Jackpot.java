@@ -132,7 +132,7 @@ public final class Jackpot {
     public static BatchStatistics statistics(JackpotConfig config, JackpotBatch batch) {
         checkFits(config, batch);
         JackpotResult scratch = JackpotResult.allocate(batch.batchSize, batch.length);
-        JackpotKernel kernel = new JackpotKernel(config, batch, scratch, lambdaFor(config, null, batch));
+        JackpotKernel kernel = new JackpotKernel(config, batch, scratch, lambdaFor(config, null, batch), false);
         runAcceptance(kernel, Execution.auto(), scratch);
         Reference.reachabilityFence(batch);
         return kernel.localStatistics();

@@ -22,6 +22,10 @@ final class JackpotKernel {
     final ResidualCorrection residual;
     private final UnionNormalizer normalizer;
     private final boolean computeNormalizer;
+    /** Whether pass 2 reads exp(ℓ_tgt − ℓ_inf) from {@link JackpotResult#ratio} (w_t of MATH.md §6). */
+    private final boolean keepRatios;
+    /** {@link JackpotResult#ratio} when {@link #keepRatios}, taken here (one thread) before the workers start. */
+    private final double[] ratios;
 
     /**
      * What pass 2 needs from pass 1 (or from the global statistics): κ (MATH.md §5) and the loss
@@ -31,6 +35,11 @@ final class JackpotKernel {
     }
 
     JackpotKernel(JackpotConfig config, JackpotBatch batch, JackpotResult out, double lambda) {
+        this(config, batch, out, lambda, true);
+    }
+
+    /** With {@code pass2 = false} (pass 1 only: {@link Jackpot#statistics}) no ratio is kept for pass 2. */
+    JackpotKernel(JackpotConfig config, JackpotBatch batch, JackpotResult out, double lambda, boolean pass2) {
         this.config = config;
         this.batch = batch;
         this.out = out;
@@ -39,6 +48,8 @@ final class JackpotKernel {
         this.targetIsLatest = config.target() == Target.LATEST;
         this.residual = config.residualCorrection();
         this.computeNormalizer = useJackpot && (batch.hasTopK() || batch.hasFullVocab());
+        this.keepRatios = pass2 && useJackpot && !config.maskOnly();
+        this.ratios = keepRatios ? out.ratio() : null;
         this.normalizer = computeNormalizer ? new UnionNormalizer(config, batch, lambda) : null;
     }
 
@@ -80,6 +91,7 @@ final class JackpotKernel {
         final float[] acceptMask = out.acceptMask;
         final float[] zApprox = out.zApprox;
         final double[] zApproxExact = out.zApproxExact;
+        final double[] ratios = this.ratios;
         final long stepKey = RejectionUniforms.stepKey(config.seed(), batch.step);
         scratch.resetBlock(); // the scratch outlives calls: nothing prepared for another batch is reused
         for (int b = from; b < to; b++) {
@@ -95,8 +107,12 @@ final class JackpotKernel {
                     continue;
                 }
                 valid++;
-                double logRatio = LogRatio.of(targetLp.get(t), rolloutLp.get(t));
-                double a = Math.min(1.0, Math.exp(logRatio) * invLambda);
+                final double logRatio = LogRatio.of(targetLp.get(t), rolloutLp.get(t));
+                final double ratio = Math.exp(logRatio);
+                if (keepRatios) {
+                    ratios[t] = ratio;
+                }
+                double a = Math.min(1.0, ratio * invLambda);
                 sumAcceptance += a;
                 boolean accept = true;
                 if (useJackpot) {
@@ -119,9 +135,10 @@ final class JackpotKernel {
                     zApprox[t] = 0f;
                     zApproxExact[t] = 0.0;
                 }
-                double d = LogRatio.clamped(targetLp.get(t), rolloutLp.get(t));
+                // LogRatio.clamped(target, rollout) from the same difference: the same bits
+                double d = logRatio < -LogRatio.CLAMP ? -LogRatio.CLAMP : (logRatio > LogRatio.CLAMP ? LogRatio.CLAMP : logRatio);
                 klK1 -= d;
-                klK3 += Math.expm1(d) - d;
+                klK3 += FastExp.expm1(d) - d; // d in [-20, 20] (or NaN)
             }
             int r = b * RowStats.COUNT;
             double[] rows = out.rowStats;
@@ -192,6 +209,7 @@ final class JackpotKernel {
         final FloatView advantages = batch.advantages;
         final float[] acceptMask = out.acceptMask;
         final double[] zApproxExact = out.zApproxExact;
+        final double[] ratios = this.ratios;
         final float[] z = out.z;
         final float[] weights = out.weights;
         final float[] perTokenLoss = out.perTokenLoss;
@@ -227,7 +245,7 @@ final class JackpotKernel {
                     if (maskOnly) {
                         w = 1.0;
                     } else {
-                        double ratio = Math.exp(LogRatio.of(targetLp.get(t), rolloutLp.get(t)));
+                        double ratio = ratios[t]; // exp(LogRatio.of(target, rollout)), kept by pass 1
                         // w = p/p' (MATH.md §6); with Z = 0 the convention 0·∞ = 0 keeps w finite-or-clipped.
                         w = normalizer == 0 ? 0.0 : normalizer * Math.max(lambda, ratio);
                     }

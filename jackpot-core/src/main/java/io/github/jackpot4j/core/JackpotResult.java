@@ -40,6 +40,12 @@ public final class JackpotResult {
     double kappa;
     BatchStatistics statistics = BatchStatistics.EMPTY;
     UnionNormalizer.Scratch scratch;
+    /**
+     * exp(ℓ_tgt − ℓ_inf) per token as pass 1 computed it for a_t, read again by pass 2 for w_t (the same
+     * bits as recomputing it, one exponential less per token). Allocated on the first call that needs it
+     * and kept, so a reused result allocates nothing per call; only valid tokens' entries are meaningful.
+     */
+    double[] ratio;
 
     private JackpotResult(int batchSize, int length) {
         if (batchSize < 0 || length < 0) {
@@ -56,6 +62,16 @@ public final class JackpotResult {
         perTokenLoss = new float[n];
         gradLogProbs = new float[n];
         rowStats = new double[batchSize * ROW_STATS];
+    }
+
+    /** {@link #ratio}, allocated on first use. */
+    double[] ratio() {
+        double[] r = ratio;
+        if (r == null) {
+            r = new double[weights.length];
+            ratio = r;
+        }
+        return r;
     }
 
     /** A result for batches of B sequences of length T, to be filled in place by repeated computations. */

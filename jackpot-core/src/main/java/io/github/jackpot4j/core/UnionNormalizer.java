@@ -131,7 +131,8 @@ final class UnionNormalizer {
      * {@link #topKPlain} with the union's membership test on a bit set over the vocabulary (ids are
      * validated to lie in [0, vocab)): one load, shift and mask per id instead of a hash probe. The
      * rollout ids' bits are set, the target ids tested, then the rollout ids' words zeroed (they hold no
-     * other bits), so the set is empty again for the next token. Same members, same order, same bits.
+     * other bits) inside the loop that sums the rollout list's terms (one loop exit less per token), so
+     * the set is empty again for the next token. Same members, same order, same bits.
      */
     private double topKPlainBits(int t, Scratch s) {
         final int base = t * k;
@@ -144,8 +145,6 @@ final class UnionNormalizer {
         final FloatView cross = crossRolloutLogProbs;
         final double invLambda = this.invLambda;
         final long[] bits = s.bits;
-        final double[] q = s.q;
-        final double[] p = s.p;
         final int[] extra = s.extra;
         for (int j = 0; j < k; j++) {
             int id = rolloutIds.get(base + j);
@@ -158,9 +157,6 @@ final class UnionNormalizer {
             extra[m] = j;
             m += (int) (~(bits[id >>> 6] >>> id) & 1L);
         }
-        for (int j = 0; j < k; j++) {
-            bits[rolloutIds.get(base + j) >>> 6] = 0L;
-        }
         if (t < s.blockStart || t >= s.blockEnd) {
             prepareBlock(t, s);
         }
@@ -169,29 +165,15 @@ final class UnionNormalizer {
         final double[] ps = s.blockExp[1];
         final double[] ts = s.blockShifted[2];
         final double[] tp = s.blockPoly[2];
-        for (int e = 0; e < m; e++) {
-            int j = extra[e];
-            p[k + e] = FastExp.finish(targetLp.get(base + j), ts[o + j], tp[o + j]);
-        }
-        if (cross != null) {
-            final double[] cs = s.blockShifted[3];
-            final double[] cp = s.blockPoly[3];
-            for (int e = 0; e < m; e++) {
-                int j = extra[e];
-                q[k + e] = FastExp.finish(cross.get(base + j), cs[o + j], cp[o + j]);
-            }
-        } else {
+        final double[] cs = s.blockShifted[3];
+        final double[] cp = s.blockPoly[3];
+        double fill = 0.0;
+        if (cross == null && boundMissing) {
             double smallestRolloutProb = Double.POSITIVE_INFINITY;
-            if (boundMissing) {
-                for (int j = 0; j < k; j++) {
-                    smallestRolloutProb = Math.min(smallestRolloutProb, qs[o + j]);
-                }
+            for (int j = 0; j < k; j++) {
+                smallestRolloutProb = Math.min(smallestRolloutProb, qs[o + j]);
             }
-            // ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k) bounds the unseen q from above.
-            double fill = boundMissing ? smallestRolloutProb : 0.0;
-            for (int e = 0; e < m; e++) {
-                q[k + e] = fill;
-            }
+            fill = smallestRolloutProb;
         }
         // the sums in the order of the rollout list, then the target's extra ids: the same bits as one pass
         final int n = k + m;
@@ -199,16 +181,23 @@ final class UnionNormalizer {
         double targetMass = 0;
         double z = 0;
         for (int j = 0; j < k; j++) {
+            bits[rolloutIds.get(base + j) >>> 6] = 0L; // the set is empty again for the next token
             double qj = qs[o + j];
             double pj = ps[o + j];
             rolloutMass += qj;
             targetMass += pj;
             z += Math.min(qj, pj * invLambda);
         }
-        for (int j = k; j < n; j++) {
-            rolloutMass += q[j];
-            targetMass += p[j];
-            z += Math.min(q[j], p[j] * invLambda);
+        // one loop over the extra ids (their number varies per token: one mispredicted exit, not three):
+        // p, and q from the cross list, or ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k)
+        // bounds the unseen q from above. Added in the same order as before, so the same bits.
+        for (int e = 0; e < m; e++) {
+            final int j = extra[e];
+            final double pe = FastExp.finish(targetLp.get(base + j), ts[o + j], tp[o + j]);
+            final double qe = cross != null ? FastExp.finish(cross.get(base + j), cs[o + j], cp[o + j]) : fill;
+            rolloutMass += qe;
+            targetMass += pe;
+            z += Math.min(qe, pe * invLambda);
         }
         s.unionSize = n;
         s.rolloutMass = rolloutMass;

@@ -123,4 +123,57 @@ class FastExpTest {
         assertEquals(1.0, FastExp.exp(0.0));
         assertEquals(1.0, FastExp.exp(-0.0));
     }
+
+    /**
+     * {@link FastExp#expm1} (the KL k3 metric's e^d − 1 since branch corespeed) against {@link Math#expm1}
+     * on every argument the kernel gives it (d = ℓ_tgt − ℓ_inf of two float log-probs, clamped to
+     * [−20, 20]), on a dense grid of [−20, 20] and near 0: within {@link #EXPM1_ULPS} ulp of the result (3 seen),
+     * and the k3 term e^d − 1 − d within that many ulp of max(|e^d − 1|, |d|) (docs/math.md §10).
+     */
+    @Test
+    void expm1IsWithinItsBoundOfMathExpm1() {
+        SplittableRandom random = new SplittableRandom(0xE3);
+        long worst = 0;
+        for (int i = 0; i < 3_000_000; i++) {
+            double d;
+            switch (i % 4) {
+                case 0:
+                    d = LogRatio.clamped((float) (-30 * random.nextDouble()), (float) (-30 * random.nextDouble()));
+                    break;
+                case 1:
+                    d = random.nextDouble(-20, 20);
+                    break;
+                case 2:
+                    d = random.nextDouble(-0.01, 0.01);
+                    break;
+                default:
+                    d = random.nextDouble(-1e-6, 1e-6) * Math.pow(10, -random.nextInt(12));
+            }
+            worst = Math.max(worst, checkExpm1(d));
+        }
+        for (double d = -20; d <= 20; d += 0x1p-10) {
+            worst = Math.max(worst, checkExpm1(d));
+        }
+        for (double d : new double[] {0.0, -0.0, 20.0, -20.0, Double.MIN_VALUE, -Double.MIN_VALUE, 0x1p-60, -0x1p-60}) {
+            worst = Math.max(worst, checkExpm1(d));
+        }
+        assertTrue(Double.isNaN(FastExp.expm1(Double.NaN)));
+        assertEquals(0L, Double.doubleToRawLongBits(FastExp.expm1(0.0) - 0.0), "k3 of d = 0 is +0");
+        System.out.println("FastExpTest: FastExp.expm1 within " + worst + " ulp of Math.expm1 on [-20, 20]");
+    }
+
+    /** The bound of {@link #expm1IsWithinItsBoundOfMathExpm1}. */
+    static final long EXPM1_ULPS = 4; // 3 seen
+
+    private static long checkExpm1(double d) {
+        double fast = FastExp.expm1(d);
+        double exact = Math.expm1(d);
+        long u = ulps(fast, exact);
+        assertTrue(u <= EXPM1_ULPS, () -> "expm1(" + d + ") = " + fast + " vs Math.expm1 " + exact);
+        double k3Fast = fast - d;
+        double k3 = exact - d;
+        double scale = Math.ulp(Math.max(Math.abs(exact), Math.abs(d)));
+        assertTrue(Math.abs(k3Fast - k3) <= EXPM1_ULPS * scale, () -> "k3(" + d + ") = " + k3Fast + " vs " + k3);
+        return u;
+    }
 }

@@ -20,11 +20,27 @@ final class ReferenceJackpot {
      */
     static JackpotResult compute(JackpotConfig config, JackpotBatch batch,
                                  java.util.function.DoubleUnaryOperator normalizerExp) {
+        return compute(config, batch, normalizerExp, Math::expm1);
+    }
+
+    /**
+     * The kernel as it stands, bit for bit: the union's exponential {@link FastExp#exp} and the KL k3
+     * metric's e^d − 1 {@link FastExp#expm1} (docs/math.md §10, "The KL k3 metric's e^d − 1"). With
+     * {@code Math::expm1} instead ({@link #compute(JackpotConfig, JackpotBatch, java.util.function.DoubleUnaryOperator)}
+     * with {@code FastExp::exp}), the kernel before branch corespeed.
+     */
+    static JackpotResult current(JackpotConfig config, JackpotBatch batch) {
+        return compute(config, batch, FastExp::exp, FastExp::expm1);
+    }
+
+    static JackpotResult compute(JackpotConfig config, JackpotBatch batch,
+                                 java.util.function.DoubleUnaryOperator normalizerExp,
+                                 java.util.function.DoubleUnaryOperator klExpm1) {
         if (config.budgetMode()) {
             throw new IllegalArgumentException("the reference runs without budget mode");
         }
         JackpotResult out = JackpotResult.allocate(batch.batchSize(), batch.length());
-        ReferenceJackpotKernel kernel = new ReferenceJackpotKernel(config, batch, out, config.lambda(), normalizerExp);
+        ReferenceJackpotKernel kernel = new ReferenceJackpotKernel(config, batch, out, config.lambda(), normalizerExp, klExpm1);
         kernel.acceptance(0, batch.batchSize(), kernel.newScratch());
         BatchStatistics local = kernel.localStatistics();
         kernel.useStatistics(local);

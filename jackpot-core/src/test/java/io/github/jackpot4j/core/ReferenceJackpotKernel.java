@@ -28,14 +28,21 @@ final class ReferenceJackpotKernel {
     double kappa = 1.0;
     double acceptedTokens;
     double sequences;
+    private final java.util.function.DoubleUnaryOperator klExpm1;
 
     ReferenceJackpotKernel(JackpotConfig config, JackpotBatch batch, JackpotResult out, double lambda) {
-        this(config, batch, out, lambda, Math::exp);
+        this(config, batch, out, lambda, Math::exp, Math::expm1);
     }
 
-    /** With {@code normalizerExp} as the exponential of the union terms (the rest keeps {@code Math.exp}). */
+    /**
+     * With {@code normalizerExp} as the exponential of the union terms (the rest keeps {@code Math.exp}) and
+     * {@code klExpm1} as the e^d − 1 of the KL k3 metric ({@code Math.expm1} before branch corespeed,
+     * {@code FastExp.expm1} since).
+     */
     ReferenceJackpotKernel(JackpotConfig config, JackpotBatch batch, JackpotResult out, double lambda,
-                           java.util.function.DoubleUnaryOperator normalizerExp) {
+                           java.util.function.DoubleUnaryOperator normalizerExp,
+                           java.util.function.DoubleUnaryOperator klExpm1) {
+        this.klExpm1 = klExpm1;
         this.config = config;
         this.batch = batch;
         this.out = out;
@@ -102,7 +109,7 @@ final class ReferenceJackpotKernel {
                 }
                 double d = LogRatio.clamped(targetLp.get(t), rolloutLp.get(t));
                 klK1 -= d;
-                klK3 += Math.expm1(d) - d;
+                klK3 += klExpm1.applyAsDouble(d) - d;
             }
             int r = b * RowStats.COUNT;
             double[] rows = out.rowStats;

@@ -63,7 +63,7 @@ class ScratchReuseTest {
                 for (SyntheticRollouts.Inputs mode : new SyntheticRollouts.Inputs[] {SyntheticRollouts.Inputs.TOP_K, SyntheticRollouts.Inputs.TOP_K_CROSS}) {
                     JackpotConfig config = JackpotConfig.builder().topK(g.k).build();
                     JackpotBatch batch = g.batch(config.target(), mode);
-                    JackpotResult expected = ReferenceJackpot.compute(config, batch, FastExp::exp);
+                    JackpotResult expected = ReferenceJackpot.current(config, batch);
                     if (out == null) {
                         out = JackpotResult.allocate(batch.batchSize(), batch.length());
                     }
@@ -78,5 +78,65 @@ class ScratchReuseTest {
         } finally {
             pool.shutdown();
         }
+    }
+
+    /**
+     * Pass 1's exp(ℓ_tgt − ℓ_inf), kept per token for pass 2 ({@link JackpotResult#ratio}): allocated once per
+     * result (only when pass 2 reads it) and refilled by every call, so a reused result switching batches,
+     * configurations (mask-only, baselines) and thread counts gives the bits of the reference every time.
+     */
+    @Test
+    void theKeptRatiosAreAllocatedOncePerResultAndNeverStale() {
+        SyntheticRollouts first = generated(21);
+        JackpotConfig plain = JackpotConfig.builder().topK(first.k).build();
+        JackpotBatch batch0 = first.batch(plain.target(), SyntheticRollouts.Inputs.TOP_K);
+        JackpotResult maskOnlyResult = JackpotResult.allocate(batch0.batchSize(), batch0.length());
+        Jackpot.compute(JackpotConfig.builder().topK(first.k).maskOnly(true).build(), batch0, null, maskOnlyResult,
+                Execution.sequential());
+        org.junit.jupiter.api.Assertions.assertNull(maskOnlyResult.ratio, "mask-only pass 2 reads no ratio");
+        JackpotResult baseline = JackpotResult.allocate(batch0.batchSize(), batch0.length());
+        Jackpot.compute(JackpotConfig.builder().topK(first.k).useJackpot(false).build(), batch0, null, baseline,
+                Execution.sequential());
+        org.junit.jupiter.api.Assertions.assertNull(baseline.ratio, "the baselines read no ratio");
+
+        JackpotResult out = JackpotResult.allocate(batch0.batchSize(), batch0.length());
+        double[] kept = null;
+        for (long seed = 21; seed <= 28; seed++) {
+            SyntheticRollouts g = generated(seed);
+            for (JackpotConfig config : new JackpotConfig[] {
+                JackpotConfig.builder().topK(g.k).build(),
+                JackpotConfig.builder().topK(g.k).maskOnly(true).build(),
+                JackpotConfig.builder().topK(g.k).target(Target.REFERENCE).build(),
+                JackpotConfig.builder().topK(g.k).useJackpot(false).build()}) {
+                JackpotBatch batch = g.batch(config.target(), SyntheticRollouts.Inputs.TOP_K);
+                JackpotResult expected = ReferenceJackpot.current(config, batch);
+                for (Execution execution : new Execution[] {Execution.sequential(), Execution.parallel()}) {
+                    Jackpot.compute(config, batch, null, out, execution);
+                    if (kept == null) {
+                        kept = out.ratio;
+                    }
+                    org.junit.jupiter.api.Assertions.assertSame(kept, out.ratio, "one ratio array per result");
+                    JackpotResult got = out;
+                    assertNull(KernelEquivalenceTest.firstBitDifference(expected, got), () -> execution + ", " + config);
+                }
+            }
+        }
+        org.junit.jupiter.api.Assertions.assertNotNull(kept);
+    }
+
+    /** Pass 1 alone ({@link Jackpot#statistics}) keeps no ratio and gives the statistics of the full call. */
+    @Test
+    void statisticsAloneKeepNoRatio() {
+        SyntheticRollouts g = generated(31);
+        JackpotConfig config = JackpotConfig.builder().topK(g.k).build();
+        JackpotBatch batch = g.batch(config.target(), SyntheticRollouts.Inputs.TOP_K);
+        JackpotResult scratch = JackpotResult.allocate(batch.batchSize(), batch.length());
+        JackpotKernel kernel = new JackpotKernel(config, batch, scratch, config.lambda(), false);
+        kernel.acceptance(0, batch.batchSize(), kernel.newScratch());
+        org.junit.jupiter.api.Assertions.assertNull(scratch.ratio);
+        JackpotResult full = Results.compute(config, batch, null, Execution.sequential());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(full.statistics().toArray(), kernel.localStatistics().toArray());
+        org.junit.jupiter.api.Assertions.assertArrayEquals(full.statistics().toArray(),
+                Jackpot.statistics(config, batch).toArray());
     }
 }
