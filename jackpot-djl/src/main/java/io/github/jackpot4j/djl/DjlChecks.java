@@ -210,8 +210,9 @@ final class DjlChecks {
 
     /**
      * True when a list of {@code k} consecutive ids of {@code ids} (a {@link java.nio.LongBuffer} or an
-     * {@link java.nio.IntBuffer}, from index 0 to its limit) repeats one: each list copied out in bulk,
-     * then compared pairwise (no branch) when short, sorted when long; the lists split into
+     * {@link java.nio.IntBuffer}, from index 0 to its limit) repeats one: each list copied out in bulk
+     * and added to a bit set over ids ({@link DjlHost.IdBits}), or, with an id beyond it, compared
+     * pairwise (no branch) when short and sorted when long; the lists split into
      * {@code threads} ranges ({@link DjlHost#anyRows}).
      */
     static boolean repeatsOnHost(Buffer ids, int k, int threads) {
@@ -222,9 +223,13 @@ final class DjlChecks {
         boolean repeat = false;
         long[] list = new long[k];
         int[] narrow = new int[k];
+        DjlHost.IdBits seen = new DjlHost.IdBits();
         for (int base = fromList * k, end = toList * k; base < end && !repeat; base += k) {
             DjlHost.copyIds(ids, base, list, narrow, k);
-            if (k <= 32) {
+            if (seen.holds(list, k)) { // one bit per id: set and test together
+                repeat = seen.addAll(list, k);
+                seen.clear(list, k);
+            } else if (k <= 32) { // ids beyond the bit set: pairwise, no branch
                 for (int i = 1; i < k; i++) {
                     long id = list[i];
                     for (int j = 0; j < i; j++) {

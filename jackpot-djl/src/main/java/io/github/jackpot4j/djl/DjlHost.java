@@ -75,6 +75,63 @@ final class DjlHost {
     }
 
     /**
+     * A set of ids as one bit per id, for the per-list tests of the host loops: set, test and clear in
+     * one load, shift and mask per id instead of k comparisons. Ids from 0 up to {@link #MAX_ID} are
+     * held (the words grow to the largest seen); a list with an id outside that range is not held
+     * ({@link #holds} false) and its caller compares it pairwise. Every word is zero between lists.
+     */
+    static final class IdBits {
+        /** The largest id held: 2^22 − 1 (a 512 KiB set at most, above every vocabulary in use). */
+        static final long MAX_ID = (1L << 22) - 1;
+        private long[] words = new long[64];
+
+        /** True when every id of {@code list[0..count)} is in [0, MAX_ID]; grows the set to hold them. */
+        boolean holds(long[] list, int count) {
+            long max = 0;
+            long min = 0;
+            for (int i = 0; i < count; i++) {
+                max = Math.max(max, list[i]);
+                min = Math.min(min, list[i]);
+            }
+            if (min < 0 || max > MAX_ID) {
+                return false;
+            }
+            if ((max >>> 6) >= words.length) {
+                words = java.util.Arrays.copyOf(words, Integer.highestOneBit((int) (max >>> 6)) << 1);
+            }
+            return true;
+        }
+
+        /** Adds the ids; true when one of them was already in the set (a repeat). */
+        boolean addAll(long[] list, int count) {
+            long[] w = words;
+            boolean repeat = false;
+            for (int i = 0; i < count; i++) {
+                long id = list[i];
+                int word = (int) (id >>> 6);
+                long bit = 1L << id;
+                repeat |= (w[word] & bit) != 0;
+                w[word] |= bit;
+            }
+            return repeat;
+        }
+
+        /** True when {@code id} is in the set (any long: ids beyond the words are not). */
+        boolean contains(long id) {
+            long word = id >>> 6;
+            return word < words.length && (words[(int) word] & (1L << id)) != 0;
+        }
+
+        /** Empties the set, which holds no ids but these. */
+        void clear(long[] list, int count) {
+            long[] w = words;
+            for (int i = 0; i < count; i++) {
+                w[(int) (list[i] >>> 6)] = 0L;
+            }
+        }
+    }
+
+    /**
      * Threads for a host loop over {@code a}'s elements: PyTorch's intra-op thread count, at most the
      * common pool's workers plus the calling thread, and 1 below {@link #PARALLEL_ELEMENTS} elements or
      * on another engine.

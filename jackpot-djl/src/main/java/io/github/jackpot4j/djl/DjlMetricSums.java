@@ -36,10 +36,10 @@ final class DjlMetricSums {
     }
 
     /**
-     * The §10 metrics by name; N, Σ Mask, Σ a and Σ Zapprox come from the batch's statistics. The
-     * per-token terms of the other sums are stacked into one [S,B,T] array and masked and summed in
-     * one reduction (three ops instead of two per sum); the extremes and the loss join it in the one
-     * host read.
+     * The §10 metrics by name; N, Σ Mask, Σ a and Σ Zapprox come from the batch's statistics, the
+     * union's three from {@link DjlUnionNormalizer#totals()}. The per-token terms of the other sums
+     * are stacked into one [S,B,T] array and masked and summed in one reduction (three ops instead of
+     * two per sum); the union's totals, the extremes and the loss join it in the one host read.
      */
     static Read assemble(JackpotConfig config, Inputs in, BatchStatistics local, double kappa, double lambda,
                          NDArray loss) {
@@ -51,13 +51,17 @@ final class DjlMetricSums {
                 : NDArrays.stack(new NDList(NDArrays.where(rejected, weights.zerosLike().sub(Float.MAX_VALUE), weights).max(),
                         NDArrays.where(rejected, weights.zerosLike().add(Float.MAX_VALUE), weights).min()));
         NDArray sums = NDArrays.stack(new NDList(terms.values())).mul(in.valid()).sum(new int[] {1, 2});
-        float[] read = NDArrays.concat(new NDList(sums, extremes, loss.reshape(1))).toFloatArray();
+        float[] read = NDArrays.concat(new NDList(in.union().totals(), sums, extremes, loss.reshape(1))).toFloatArray();
         double[] all = MetricSums.newSums();
         all[Sum.VALID.ordinal()] = local.validTokens();
         all[Sum.ACCEPTED.ordinal()] = local.acceptedTokens();
         all[Sum.ACCEPTANCE.ordinal()] = local.sumAcceptance();
         all[Sum.Z_APPROX.ordinal()] = local.sumZApprox();
-        int i = 0;
+        // Σ |V_k| = k per valid token plus the target's extra ids
+        all[Sum.UNION_SIZE.ordinal()] = config.useJackpot() ? (double) config.topK() * local.validTokens() + read[0] : 0;
+        all[Sum.ROLLOUT_MASS.ordinal()] = read[1];
+        all[Sum.TARGET_MASS.ordinal()] = read[2];
+        int i = 3;
         for (Sum sum : terms.keySet()) { // in Sum order (EnumMap)
             all[sum.ordinal()] = read[i++];
         }
@@ -71,9 +75,6 @@ final class DjlMetricSums {
     private static Map<Sum, NDArray> terms(JackpotConfig config, Inputs in) {
         NDArray acceptedWeights = in.accept().mul(in.weights().weights());
         Map<Sum, NDArray> s = new EnumMap<>(Sum.class);
-        s.put(Sum.UNION_SIZE, in.union().unionSize());
-        s.put(Sum.ROLLOUT_MASS, in.union().rolloutMass());
-        s.put(Sum.TARGET_MASS, in.union().targetMass());
         s.put(Sum.KL_K1, in.targetOverRollout());
         s.put(Sum.KL_K3, k3(in.targetOverRollout()));
         s.put(Sum.OBRS_CLIPPED, in.weights().obrsClipped());

@@ -2,6 +2,7 @@ package io.github.jackpot4j.djl;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import io.github.jackpot4j.core.JackpotConfig;
@@ -16,18 +17,18 @@ import java.nio.Buffer;
  * with the missing-probability rule for target ids outside the rollout top-k and the optional
  * renormalization over V_k. Off the Jackpot path every array is 0.
  *
- * @param zApprox     Zapprox_t [B,T], 0 at padding
- * @param unionSize   |V_k(t)| [B,T]
- * @param rolloutMass Σ_{V_k} q [B,T]
- * @param targetMass  Σ_{V_k} p [B,T]
+ * @param zApprox Zapprox_t [B,T], 0 at padding
+ * @param totals  for the §10 metrics, or null: [3] = Σ_t (|V_k(t)| − k), Σ_t Σ_{V_k} q, Σ_t Σ_{V_k} p
+ *                over the valid tokens (whole-array reductions: no per-token sum over the short k axis,
+ *                which PyTorch does not vectorize)
  */
-record DjlUnionNormalizer(NDArray zApprox, NDArray unionSize, NDArray rolloutMass, NDArray targetMass) {
+record DjlUnionNormalizer(NDArray zApprox, NDArray totals) {
 
-    /** @param metrics false: no union size, and the masses only for the renormalization (null otherwise) */
+    /** @param metrics false: no totals */
     static DjlUnionNormalizer of(JackpotConfig config, double lambda, RolloutSide rollout, TargetTopK target,
                                  NDArray valid, boolean metrics) {
         if (!config.useJackpot()) {
-            return new DjlUnionNormalizer(valid.zerosLike(), valid.zerosLike(), valid.zerosLike(), valid.zerosLike());
+            return new DjlUnionNormalizer(valid.zerosLike(), metrics ? valid.getManager().zeros(new Shape(3)) : null);
         }
         NDArray q = rollout.topLogProbs().exp();
         NDArray p = target.logProbsAtRolloutTopK.exp();
@@ -41,20 +42,35 @@ record DjlUnionNormalizer(NDArray zApprox, NDArray unionSize, NDArray rolloutMas
         } else {
             qOnly = onlyTarget.zerosLike();
         }
-        boolean masses = metrics || config.useTopkRenorm();
-        NDArray rolloutMass = masses ? q.sum(new int[] {-1}).add(qOnly.sum(new int[] {-1})) : null;
-        NDArray targetMass = masses ? p.sum(new int[] {-1}).add(pOnly.sum(new int[] {-1})) : null;
-        NDArray z = config.useTopkRenorm() ? renormalized(q, p, qOnly, pOnly, rolloutMass, targetMass, lambda)
-                : q.minimum(p.div((float) lambda)).sum(new int[] {-1})
-                        .add(qOnly.minimum(pOnly.div((float) lambda)).sum(new int[] {-1}));
-        NDArray unionSize = metrics ? onlyTarget.sum(new int[] {-1}).add((float) config.topK()) : null;
-        return new DjlUnionNormalizer(z.mul(valid), unionSize, rolloutMass, targetMass);
+        NDArray z;
+        NDArray validLists = metrics ? valid.expandDims(-1) : null;
+        NDArray rolloutMassTotal = null;
+        NDArray targetMassTotal = null;
+        if (config.useTopkRenorm()) {
+            NDArray rolloutMass = q.sum(new int[] {-1}).add(qOnly.sum(new int[] {-1}));
+            NDArray targetMass = p.sum(new int[] {-1}).add(pOnly.sum(new int[] {-1}));
+            z = renormalized(q, p, qOnly, pOnly, rolloutMass, targetMass, lambda);
+            if (metrics) {
+                rolloutMassTotal = rolloutMass.mul(valid).sum();
+                targetMassTotal = targetMass.mul(valid).sum();
+            }
+        } else {
+            // the rollout list's terms and the target's extra ids' terms added first: one sum over k
+            z = q.minimum(p.div((float) lambda)).add(qOnly.minimum(pOnly.div((float) lambda))).sum(new int[] {-1});
+            if (metrics) {
+                rolloutMassTotal = q.add(qOnly).mul(validLists).sum();
+                targetMassTotal = p.add(pOnly).mul(validLists).sum();
+            }
+        }
+        NDArray totals = metrics ? NDArrays.stack(new NDList(onlyTarget.mul(validLists).sum(), rolloutMassTotal,
+                targetMassTotal)) : null;
+        return new DjlUnionNormalizer(z.mul(valid), totals);
     }
 
     /**
      * [..., j] = 1 where target id j is not in the rollout list (the target's extra ids of the union), 0
-     * where it is, float32. On the CPU a host loop over the ids read in place ({@link DjlHost}): k
-     * comparisons per target id, no branch. Elsewhere one [..., k] comparison per rollout position, OR-ed
+     * where it is, float32. On the CPU a host loop over the ids read in place ({@link DjlHost}): the
+     * rollout ids as a bit set over ids, one test per target id (k comparisons when an id is beyond it). Elsewhere one [..., k] comparison per rollout position, OR-ed
      * — k passes over [B,T,k] booleans instead of building [B,T,k,k] and reducing its short axis, which
      * PyTorch does not vectorize.
      */
@@ -89,16 +105,26 @@ record DjlUnionNormalizer(NDArray zApprox, NDArray unionSize, NDArray rolloutMas
                 long[] r = new long[k];
                 long[] t = new long[k];
                 int[] narrow = new int[k];
+                DjlHost.IdBits inRollout = new DjlHost.IdBits();
                 for (int token = from; token < to; token++) {
                     DjlHost.copyIds(rollout, token * k, r, narrow, k);
                     DjlHost.copyIds(target, token * k, t, narrow, k);
-                    for (int j = 0; j < k; j++) {
-                        long id = t[j];
-                        boolean in = false;
-                        for (int i = 0; i < k; i++) {
-                            in |= r[i] == id;
+                    int at = token * k;
+                    if (inRollout.holds(r, k)) { // the rollout ids as bits, each target id one test
+                        inRollout.addAll(r, k);
+                        for (int j = 0; j < k; j++) {
+                            only[at + j] = inRollout.contains(t[j]) ? 0f : 1f;
                         }
-                        only[token * k + j] = in ? 0f : 1f;
+                        inRollout.clear(r, k);
+                    } else { // ids beyond the bit set: k comparisons per target id, no branch
+                        for (int j = 0; j < k; j++) {
+                            long id = t[j];
+                            boolean in = false;
+                            for (int i = 0; i < k; i++) {
+                                in |= r[i] == id;
+                            }
+                            only[at + j] = in ? 0f : 1f;
+                        }
                     }
                 }
             });

@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The two tests of "ids within one top-k list are distinct" (MATH.md §1): the host loop the CPU runs
- * ({@link DjlChecks#repeatsOnHost}, pairwise for k ≤ 32, sorted copies above) and the device sort
+ * ({@link DjlChecks#repeatsOnHost}: a bit set over ids, or beyond 2^22 pairwise for k ≤ 32 and sorted
+ * copies above) and the device sort
  * other devices run ({@link DjlChecks#repeats}), against a plain reference on random lists with and
  * without one planted repeat, at every k from 2 to 70 and at every position of the repeat.
  */
@@ -72,7 +73,8 @@ class DistinctIdsCheckTest {
                     int lists = 1 + random.nextInt(5);
                     long[] ids = new long[lists * k];
                     for (int l = 0; l < lists; l++) { // distinct ids per list: a shuffled range with gaps
-                        long start = random.nextInt(1000);
+                        // ids within the bit set, or (odd k) beyond it: the pairwise / sorted fallback
+                        long start = random.nextInt(1000) + (k % 2 == 1 ? 5_000_000_000L : 0L);
                         for (int j = 0; j < k; j++) {
                             ids[l * k + j] = start + 3L * j;
                         }
