@@ -11,6 +11,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
 import java.nio.Buffer;
 import java.nio.ByteBuffer;
+import java.nio.FloatBuffer;
 import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 import java.util.stream.IntStream;
@@ -43,9 +44,13 @@ final class DjlHost {
         boolean test(int from, int to);
     }
 
-    /** True when {@code a} is a CPU array of one of {@code types}, so a host loop can read it in place. */
+    /**
+     * True when {@code a} is a CPU array of one of {@code types}, so a host loop can read it in place:
+     * at most 2^31 − 1 bytes (the limit of a direct buffer on a tensor; larger arrays keep the device ops).
+     */
     static boolean readable(NDArray a, DataType... types) {
-        if (!a.getDevice().getDeviceType().equals(Device.Type.CPU) || a.size() > Integer.MAX_VALUE) {
+        if (!a.getDevice().getDeviceType().equals(Device.Type.CPU)
+                || a.size() * a.getDataType().getNumOfBytes() > Integer.MAX_VALUE) {
             return false;
         }
         for (DataType t : types) {
@@ -168,6 +173,19 @@ final class DjlHost {
 
     private static int from(int rows, int threads, int part) {
         return (int) ((long) rows * part / threads);
+    }
+
+    /**
+     * A new CPU float32 array in engine-owned memory (uninitialized) and the view through which a host
+     * loop fills it in place: no Java array and no copy to upload. Every element must be written.
+     */
+    static NDArray newFloats(NDManager manager, Shape shape) {
+        return manager.create(shape, DataType.FLOAT32);
+    }
+
+    /** The elements of a float32 CPU array from {@link #newFloats} (or any contiguous one), in place. */
+    static FloatBuffer floats(NDArray a) {
+        return a.toByteBuffer(true).asFloatBuffer();
     }
 
     /** Host longs copied into engine-owned memory (as {@link DjlMath#upload} does for floats). */

@@ -10,6 +10,7 @@ import io.github.jackpot4j.core.MissingRolloutProb;
 
 import java.lang.ref.Reference;
 import java.nio.Buffer;
+import java.nio.FloatBuffer;
 
 /**
  * The top-k union normalizer of MATH.md §4 on NDArrays, as the core's {@code UnionNormalizer}:
@@ -97,7 +98,8 @@ record DjlUnionNormalizer(NDArray zApprox, NDArray totals) {
         Shape shape = targetIds.getShape();
         int k = (int) shape.get(shape.dimension() - 1);
         int tokens = Math.toIntExact(targetIds.size() / k);
-        float[] only = new float[tokens * k];
+        NDArray result = DjlHost.newFloats(targetIds.getManager(), shape);
+        FloatBuffer only = DjlHost.floats(result);
         try {
             Buffer rollout = DjlHost.ids(rolloutIds);
             Buffer target = DjlHost.ids(targetIds);
@@ -105,6 +107,7 @@ record DjlUnionNormalizer(NDArray zApprox, NDArray totals) {
                 long[] r = new long[k];
                 long[] t = new long[k];
                 int[] narrow = new int[k];
+                float[] row = new float[k];
                 DjlHost.IdBits inRollout = new DjlHost.IdBits();
                 for (int token = from; token < to; token++) {
                     DjlHost.copyIds(rollout, token * k, r, narrow, k);
@@ -113,7 +116,7 @@ record DjlUnionNormalizer(NDArray zApprox, NDArray totals) {
                     if (inRollout.holds(r, k)) { // the rollout ids as bits, each target id one test
                         inRollout.addAll(r, k);
                         for (int j = 0; j < k; j++) {
-                            only[at + j] = inRollout.contains(t[j]) ? 0f : 1f;
+                            row[j] = inRollout.contains(t[j]) ? 0f : 1f;
                         }
                         inRollout.clear(r, k);
                     } else { // ids beyond the bit set: k comparisons per target id, no branch
@@ -123,16 +126,18 @@ record DjlUnionNormalizer(NDArray zApprox, NDArray totals) {
                             for (int i = 0; i < k; i++) {
                                 in |= r[i] == id;
                             }
-                            only[at + j] = in ? 0f : 1f;
+                            row[j] = in ? 0f : 1f;
                         }
                     }
+                    only.put(at, row); // straight into the result's memory
                 }
             });
         } finally {
             Reference.reachabilityFence(rolloutIds);
             Reference.reachabilityFence(targetIds);
+            Reference.reachabilityFence(result);
         }
-        return DjlMath.upload(targetIds.getManager(), only, shape);
+        return result;
     }
 
     /** Σ_{V_k} min(q̂, p̂/λ) with q̂, p̂ renormalized over V_k; 0 where either mass is 0. */
