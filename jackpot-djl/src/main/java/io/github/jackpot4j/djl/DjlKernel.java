@@ -84,8 +84,8 @@ final class DjlKernel {
         float lossValue = Float.NaN;
         if (call.options().metrics()) {
             DjlMetricSums.Read read = DjlMetricSums.assemble(config, new DjlMetricSums.Inputs(valid, accept, union,
-                    weights, objective, DjlMath.clip(delta, -DjlMath.CLAMP, DjlMath.CLAMP),
-                    DjlMath.clampedLogRatio(oldLp, logProbs.stopGradient())), local, kappa, lambda, loss);
+                    weights, objective, DjlMath.clampNoGrad(delta),
+                    DjlMath.clampedLogRatioNoGrad(oldLp, logProbs.stopGradient())), local, kappa, lambda, loss);
             metrics = read.metrics();
             lossValue = read.loss();
         } else if (call.options().validateInputs()) {

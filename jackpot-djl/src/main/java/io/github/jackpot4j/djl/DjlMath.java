@@ -74,4 +74,18 @@ final class DjlMath {
     static NDArray clampedLogRatio(NDArray x, NDArray y) {
         return clip(logRatio(x, y), -CLAMP, CLAMP);
     }
+
+    /**
+     * {@link #clampedLogRatio} without gradient (for the weights and metrics, which are stop-gradient):
+     * detached, so one clamp with DJL's {@code Number} bounds is safe (autograd saves nothing), where
+     * {@link #clip} takes five ops.
+     */
+    static NDArray clampedLogRatioNoGrad(NDArray x, NDArray y) {
+        return clampNoGrad(logRatio(x, y));
+    }
+
+    /** {@code x} detached and clamped to [−20, 20] in one op (see {@link #clampedLogRatioNoGrad}). */
+    static NDArray clampNoGrad(NDArray x) {
+        return x.stopGradient().clip(-CLAMP, CLAMP);
+    }
 }

@@ -29,12 +29,12 @@ record DjlWeights(NDArray weights, NDArray obrsClipped, NDArray residualRatio) {
             NDArray w = config.maskOnly() ? valid.onesLike()
                     : NDArrays.where(z.eq(0f), z.zerosLike(), z.mul(acceptance.ratio().maximum((float) lambda)));
             obrsClipped = w.gt((float) config.weightClip()).toType(DataType.FLOAT32, false);
-            residualRatio = DjlMath.clampedLogRatio(lp.old(), lp.target()).exp();
+            residualRatio = DjlMath.clampedLogRatioNoGrad(lp.old(), lp.target()).exp();
             weights = w.minimum((float) config.weightClip())
                     .mul(DjlResidualCorrection.apply(config.residualCorrection(), residualRatio));
         } else {
             obrsClipped = valid.zerosLike();
-            residualRatio = DjlMath.clampedLogRatio(lp.old(), lp.rollout()).exp();
+            residualRatio = DjlMath.clampedLogRatioNoGrad(lp.old(), lp.rollout()).exp();
             weights = DjlResidualCorrection.apply(config.residualCorrection(), residualRatio);
         }
         return new DjlWeights(weights.mul(valid).stopGradient(), obrsClipped, residualRatio);
