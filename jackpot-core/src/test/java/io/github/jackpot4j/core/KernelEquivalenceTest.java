@@ -6,8 +6,10 @@ import static org.quicktheories.generators.SourceDSL.longs;
 
 import io.github.jackpot4j.core.testing.SyntheticRollouts;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
 import org.quicktheories.generators.Generate;
 
 /**
@@ -27,44 +29,57 @@ class KernelEquivalenceTest {
     /** ... or absolute (a mean of terms each within a few ulp of max(|e^d − 1|, |d|); 2^-50 ≈ 8.9e-16). */
     static final double KL_ABSOLUTE = 0x1p-50;
 
-    @Test
-    void optimizedKernelEqualsTheReference() {
+    /** One generated case: the spec, its batch and the configuration (k set to the batch's). */
+    private record Case(SyntheticRollouts.Spec spec, JackpotConfig config, SyntheticRollouts.Inputs mode, JackpotBatch batch) {
+        /** The kernel's result on this case, on one thread. */
+        JackpotResult optimized() {
+            return Results.compute(config, batch, null, Execution.sequential());
+        }
+
+        @Override
+        public String toString() {
+            return spec + ", " + config + ", mode=" + mode;
+        }
+    }
+
+    /**
+     * Runs {@code check} on {@code examples} cases drawn from {@code specs}, every configuration and every
+     * input mode (seeded), and asserts that at least 48 ran; returns how many did.
+     */
+    private static int forCases(long seed, int examples, Gen<SyntheticRollouts.Spec> specs, Consumer<Case> check) {
         AtomicInteger configurations = new AtomicInteger();
-        Generators.qt(0x5EED_1201L, 96)
-                .forAll(Generators.specs(12, 40, 5, 60), Generators.configs(), Generate.enumValues(SyntheticRollouts.Inputs.class))
+        Generators.qt(seed, examples)
+                .forAll(specs, Generators.configs(), Generate.enumValues(SyntheticRollouts.Inputs.class))
                 .checkAssert((spec, config0, mode) -> {
                     SyntheticRollouts g = spec.generate();
                     JackpotConfig config = Generators.withTopK(config0, g.k);
-                    JackpotBatch batch = g.batch(config.target(), mode);
-                    JackpotResult reference = ReferenceJackpot.compute(config, batch);
-                    JackpotResult optimized = Results.compute(config, batch, null, Execution.sequential());
-                    assertNull(firstDifferenceBeyondBound(reference, optimized),
-                            () -> spec + ", " + config + ", mode=" + mode + ": differs from the reference kernel");
+                    check.accept(new Case(spec, config, mode, g.batch(config.target(), mode)));
                     configurations.incrementAndGet();
                 });
         org.junit.jupiter.api.Assertions.assertTrue(configurations.get() >= 48, configurations + " configurations");
+        return configurations.get();
+    }
+
+    /** Lists of k in [minK, 64] over vocabularies of k to 4k ids, up to 6 sequences of 24 tokens. */
+    private static Gen<SyntheticRollouts.Spec> listsUpTo64(int minK) {
+        return longs().all().zip(integers().between(minK, 64), integers().between(1, 4), integers().between(1, 6),
+                (seed, k, m, b) -> SyntheticRollouts.builder().seed(seed).batchSize(b).length(24).vocabSize(k * m).topK(k)
+                        .logitScale(2.0).mismatch(1.0).padFraction(0.3).maskedProb(0.05).spec());
+    }
+
+    @Test
+    void optimizedKernelEqualsTheReference() {
+        forCases(0x5EED_1201L, 96, Generators.specs(12, 40, 5, 60), c -> assertNull(
+                firstDifferenceBeyondBound(ReferenceJackpot.compute(c.config(), c.batch()), c.optimized()),
+                () -> c + ": differs from the reference kernel"));
     }
 
     /** Long lists (k in [9, 64], as in production: 20 or 64) over vocabularies of k to 4k ids. */
     @Test
     void optimizedKernelEqualsTheReferenceForLongLists() {
-        AtomicInteger configurations = new AtomicInteger();
-        Generators.qt(0x5EED_1202L, 48)
-                .forAll(longs().all().zip(integers().between(9, 64), integers().between(1, 4), integers().between(1, 6),
-                                (seed, k, m, b) -> SyntheticRollouts.builder().seed(seed).batchSize(b).length(24).vocabSize(k * m).topK(k)
-                                        .logitScale(2.0).mismatch(1.0).padFraction(0.3).maskedProb(0.05).spec()),
-                        Generators.configs(), Generate.enumValues(SyntheticRollouts.Inputs.class))
-                .checkAssert((spec, config0, mode) -> {
-                    SyntheticRollouts g = spec.generate();
-                    JackpotConfig config = Generators.withTopK(config0, g.k);
-                    JackpotBatch batch = g.batch(config.target(), mode);
-                    JackpotResult reference = ReferenceJackpot.compute(config, batch);
-                    JackpotResult optimized = Results.compute(config, batch, null, Execution.sequential());
-                    assertNull(firstDifferenceBeyondBound(reference, optimized),
-                            () -> spec + ", " + config + ", mode=" + mode + ": differs from the reference kernel");
-                    configurations.incrementAndGet();
-                });
-        org.junit.jupiter.api.Assertions.assertTrue(configurations.get() >= 48, configurations + " configurations");
+        forCases(0x5EED_1202L, 48, listsUpTo64(9), c -> assertNull(
+                firstDifferenceBeyondBound(ReferenceJackpot.compute(c.config(), c.batch()), c.optimized()),
+                () -> c + ": differs from the reference kernel"));
     }
 
     /**
@@ -75,20 +90,9 @@ class KernelEquivalenceTest {
      */
     @Test
     void kernelIsTheReferenceBitForBitWithTheSameExponential() {
-        AtomicInteger configurations = new AtomicInteger();
-        Generators.qt(0x5EED_1203L, 96)
-                .forAll(Generators.specs(12, 40, 5, 60), Generators.configs(), Generate.enumValues(SyntheticRollouts.Inputs.class))
-                .checkAssert((spec, config0, mode) -> {
-                    SyntheticRollouts g = spec.generate();
-                    JackpotConfig config = Generators.withTopK(config0, g.k);
-                    JackpotBatch batch = g.batch(config.target(), mode);
-                    JackpotResult reference = ReferenceJackpot.current(config, batch);
-                    JackpotResult optimized = Results.compute(config, batch, null, Execution.sequential());
-                    assertNull(firstBitDifference(reference, optimized),
-                            () -> spec + ", " + config + ", mode=" + mode + ": not bit-identical to the reference");
-                    configurations.incrementAndGet();
-                });
-        org.junit.jupiter.api.Assertions.assertTrue(configurations.get() >= 48, configurations + " configurations");
+        forCases(0x5EED_1203L, 96, Generators.specs(12, 40, 5, 60), c -> assertNull(
+                firstBitDifference(ReferenceJackpot.current(c.config(), c.batch()), c.optimized()),
+                () -> c + ": not bit-identical to the reference"));
     }
 
     /**
@@ -121,28 +125,17 @@ class KernelEquivalenceTest {
      */
     @Test
     void kernelIsWithinTheBoundOfThePreviousKernel() {
-        AtomicInteger configurations = new AtomicInteger();
         long[] maxUlps = new long[1];
         double[] maxRelative = new double[1];
-        Generators.qt(0x5EED_1204L, 96)
-                .forAll(longs().all().zip(integers().between(1, 64), integers().between(1, 4), integers().between(1, 6),
-                                (seed, k, m, b) -> SyntheticRollouts.builder().seed(seed).batchSize(b).length(24).vocabSize(k * m).topK(k).logitScale(2.0).mismatch(1.0).padFraction(0.3).maskedProb(0.05).spec()),
-                        Generators.configs(), Generate.enumValues(SyntheticRollouts.Inputs.class))
-                .checkAssert((spec, config0, mode) -> {
-                    SyntheticRollouts g = spec.generate();
-                    JackpotConfig config = Generators.withTopK(config0, g.k);
-                    JackpotBatch batch = g.batch(config.target(), mode);
-                    JackpotResult previous = ReferenceJackpot.compute(config, batch, PreviousFastExp::exp);
-                    JackpotResult optimized = Results.compute(config, batch, null, Execution.sequential());
-                    assertNull(firstDifferenceBeyondBound(previous, optimized),
-                            () -> spec + ", " + config + ", mode=" + mode + ": differs from the previous kernel");
-                    maxUlps[0] = Math.max(maxUlps[0], maxFloatUlps(previous, optimized));
-                    maxRelative[0] = Math.max(maxRelative[0], maxDoubleRelative(previous, optimized));
-                    configurations.incrementAndGet();
-                });
+        int configurations = forCases(0x5EED_1204L, 96, listsUpTo64(1), c -> {
+            JackpotResult previous = ReferenceJackpot.compute(c.config(), c.batch(), PreviousFastExp::exp);
+            JackpotResult optimized = c.optimized();
+            assertNull(firstDifferenceBeyondBound(previous, optimized), () -> c + ": differs from the previous kernel");
+            maxUlps[0] = Math.max(maxUlps[0], maxFloatUlps(previous, optimized));
+            maxRelative[0] = Math.max(maxRelative[0], maxDoubleRelative(previous, optimized));
+        });
         System.out.println("KernelEquivalenceTest: " + configurations + " configurations against the previous kernel;"
                 + " max float ulps " + maxUlps[0] + ", max double relative difference " + maxRelative[0]);
-        org.junit.jupiter.api.Assertions.assertTrue(configurations.get() >= 48, configurations + " configurations");
         org.junit.jupiter.api.Assertions.assertTrue(maxUlps[0] <= 1, maxUlps[0] + " float ulps");
     }
 
@@ -154,34 +147,23 @@ class KernelEquivalenceTest {
      */
     @Test
     void kernelIsWithinTheKlBoundOfTheKernelBeforeCorespeed() {
-        AtomicInteger configurations = new AtomicInteger();
         double[] maxRelative = new double[1];
         double[] maxAbsolute = new double[1];
         int[] differing = new int[1];
-        Generators.qt(0x5EED_1206L, 96)
-                .forAll(longs().all().zip(integers().between(1, 64), integers().between(1, 4), integers().between(1, 6),
-                                (seed, k, m, b) -> SyntheticRollouts.builder().seed(seed).batchSize(b).length(24).vocabSize(k * m).topK(k).logitScale(2.0).mismatch(1.0).padFraction(0.3).maskedProb(0.05).spec()),
-                        Generators.configs(), Generate.enumValues(SyntheticRollouts.Inputs.class))
-                .checkAssert((spec, config0, mode) -> {
-                    SyntheticRollouts g = spec.generate();
-                    JackpotConfig config = Generators.withTopK(config0, g.k);
-                    JackpotBatch batch = g.batch(config.target(), mode);
-                    JackpotResult before = ReferenceJackpot.compute(config, batch, FastExp::exp);
-                    JackpotResult optimized = Results.compute(config, batch, null, Execution.sequential());
-                    assertNull(firstDifferenceBeyondKlBound(before, optimized),
-                            () -> spec + ", " + config + ", mode=" + mode + ": differs from the kernel before corespeed");
-                    double x = before.metric(JackpotMetric.KL_K3);
-                    double y = optimized.metric(JackpotMetric.KL_K3);
-                    if (Double.compare(x, y) != 0) {
-                        differing[0]++;
-                        maxAbsolute[0] = Math.max(maxAbsolute[0], Math.abs(x - y));
-                        maxRelative[0] = Math.max(maxRelative[0], Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y)));
-                    }
-                    configurations.incrementAndGet();
-                });
+        int configurations = forCases(0x5EED_1206L, 96, listsUpTo64(1), c -> {
+            JackpotResult before = ReferenceJackpot.compute(c.config(), c.batch(), FastExp::exp);
+            JackpotResult optimized = c.optimized();
+            assertNull(firstDifferenceBeyondKlBound(before, optimized), () -> c + ": differs from the kernel before corespeed");
+            double x = before.metric(JackpotMetric.KL_K3);
+            double y = optimized.metric(JackpotMetric.KL_K3);
+            if (Double.compare(x, y) != 0) {
+                differing[0]++;
+                maxAbsolute[0] = Math.max(maxAbsolute[0], Math.abs(x - y));
+                maxRelative[0] = Math.max(maxRelative[0], Math.abs(x - y) / Math.max(Math.abs(x), Math.abs(y)));
+            }
+        });
         System.out.println("KernelEquivalenceTest: " + configurations + " configurations against the kernel before corespeed;"
                 + " kl_k3 differs in " + differing[0] + ", max relative " + maxRelative[0] + ", max absolute " + maxAbsolute[0]);
-        org.junit.jupiter.api.Assertions.assertTrue(configurations.get() >= 48, configurations + " configurations");
     }
 
     /** Every output bit for bit except the KL k3 metric, which is within its bound; the first exception, or null. */
@@ -194,16 +176,8 @@ class KernelEquivalenceTest {
         }
         x[kl] = 0;
         y[kl] = 0;
-        String floats = firstBitDifference(a, b);
-        if (floats != null && !floats.startsWith("double output")) {
-            return floats;
-        }
-        for (int i = 0; i < x.length; i++) {
-            if (Double.doubleToLongBits(x[i]) != Double.doubleToLongBits(y[i])) {
-                return "double output " + i + " (loss, kappa, statistics, metrics): " + x[i] + " vs " + y[i];
-            }
-        }
-        return null;
+        String floats = firstFloatBitDifference(a, b);
+        return floats != null ? floats : firstDoubleBitDifference(x, y);
     }
 
     static boolean klClose(double x, double y) {
@@ -230,6 +204,11 @@ class KernelEquivalenceTest {
 
     /** The first output whose bits differ, or null. */
     static String firstBitDifference(JackpotResult a, JackpotResult b) {
+        String floats = firstFloatBitDifference(a, b);
+        return floats != null ? floats : firstDoubleBitDifference(doubleOutputs(a), doubleOutputs(b));
+    }
+
+    private static String firstFloatBitDifference(JackpotResult a, JackpotResult b) {
         String[] names = {"acceptMask", "weights", "zApprox", "z", "perTokenLoss", "gradLogProbs"};
         float[][] left = floatOutputs(a);
         float[][] right = floatOutputs(b);
@@ -239,8 +218,10 @@ class KernelEquivalenceTest {
                 return names[i] + "[" + t + "]: " + left[i][t] + " vs " + right[i][t];
             }
         }
-        double[] x = doubleOutputs(a);
-        double[] y = doubleOutputs(b);
+        return null;
+    }
+
+    private static String firstDoubleBitDifference(double[] x, double[] y) {
         for (int i = 0; i < x.length; i++) {
             if (Double.doubleToLongBits(x[i]) != Double.doubleToLongBits(y[i])) {
                 return "double output " + i + " (loss, kappa, statistics, metrics): " + x[i] + " vs " + y[i];
