@@ -22,7 +22,7 @@ import java.util.stream.IntStream;
  * An array is read in place through a direct buffer on the tensor's memory, which does not keep the
  * tensor alive: callers hold the array until the loop ends. Loops split their rows over PyTorch's
  * intra-op thread count (the user's {@code ai.djl.pytorch.num_threads}), run on the common pool and
- * the calling thread. Results go back to the engine as copies in engine-owned memory.
+ * the calling thread. Results are written straight into new engine-owned arrays.
  */
 final class DjlHost {
     /** Below this many elements a loop runs on the calling thread only (splitting costs more than it saves). */
@@ -176,23 +176,21 @@ final class DjlHost {
     }
 
     /**
-     * A new CPU float32 array in engine-owned memory (uninitialized) and the view through which a host
-     * loop fills it in place: no Java array and no copy to upload. Every element must be written.
+     * A new CPU array in engine-owned memory (uninitialized), for a host loop to fill in place through
+     * {@link #floats} or {@link #longs}: no Java array and no copy to upload. Every element must be written.
      */
-    static NDArray newFloats(NDManager manager, Shape shape) {
-        return manager.create(shape, DataType.FLOAT32);
+    static NDArray newArray(NDManager manager, Shape shape, DataType type) {
+        return manager.create(shape, type);
     }
 
-    /** The elements of a float32 CPU array from {@link #newFloats} (or any contiguous one), in place. */
+    /** The elements of a contiguous float32 CPU array (e.g. from {@link #newArray}), in place. */
     static FloatBuffer floats(NDArray a) {
         return a.toByteBuffer(true).asFloatBuffer();
     }
 
-    /** Host longs copied into engine-owned memory (as {@link DjlMath#upload} does for floats). */
-    static NDArray upload(NDManager manager, long[] data, Shape shape) {
-        try (NDArray borrowed = manager.create(data, shape)) {
-            return borrowed.duplicate();
-        }
+    /** The elements of a contiguous int64 CPU array (e.g. from {@link #newArray}), in place. */
+    static LongBuffer longs(NDArray a) {
+        return a.toByteBuffer(true).asLongBuffer();
     }
 
     private static MethodHandle torchThreads() {

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import java.lang.ref.Reference;
 import java.nio.Buffer;
 import java.nio.FloatBuffer;
+import java.nio.LongBuffer;
 
 /**
  * The k largest log-probs of each row over the vocabulary (the target's and the rollout model's top-k
@@ -50,19 +51,23 @@ final class DjlTopK {
         }
         int rows = Math.toIntExact(logProbs.size() / vocab);
         boolean hinted = hint != null && DjlHost.readable(hint, DataType.INT64, DataType.INT32) && hint.size() == (long) rows * k;
-        float[] values = new float[rows * k];
-        long[] ids = new long[rows * k];
+        Shape lists = shape.slice(0, shape.dimension() - 1).add(k);
+        NDManager manager = logProbs.getManager();
+        NDArray values = DjlHost.newArray(manager, lists, DataType.FLOAT32);
+        NDArray ids = DjlHost.newArray(manager, lists, DataType.INT64);
         try {
-            FloatBuffer in = logProbs.toByteBuffer(true).asFloatBuffer();
+            FloatBuffer in = DjlHost.floats(logProbs);
             Buffer hintIds = hinted ? DjlHost.ids(hint) : null;
-            DjlHost.forRows(rows, threads, (from, to) -> new Scan(in, (int) vocab, k, hintIds).rows(from, to, values, ids));
+            FloatBuffer valuesOut = DjlHost.floats(values);
+            LongBuffer idsOut = DjlHost.longs(ids);
+            DjlHost.forRows(rows, threads, (from, to) -> new Scan(in, (int) vocab, k, hintIds).rows(from, to, valuesOut, idsOut));
         } finally {
             Reference.reachabilityFence(logProbs);
             Reference.reachabilityFence(hint);
+            Reference.reachabilityFence(values);
+            Reference.reachabilityFence(ids);
         }
-        Shape lists = shape.slice(0, shape.dimension() - 1).add(k);
-        NDManager manager = logProbs.getManager();
-        return new NDList(DjlMath.upload(manager, values, lists), DjlHost.upload(manager, ids, lists));
+        return new NDList(values, ids);
     }
 
     /** One thread's scan: rows of {@code vocab} floats, each into a sorted list of its k largest. */
@@ -76,6 +81,7 @@ final class DjlTopK {
         private final long[] hinted;
         private final int[] narrow;
         private final float[] row;
+        private final long[] rowIds;
 
         Scan(FloatBuffer in, int vocab, int k, Buffer hint) {
             this.in = in;
@@ -87,18 +93,21 @@ final class DjlTopK {
             hinted = new long[k];
             narrow = new int[k];
             row = new float[vocab];
+            rowIds = new long[k];
         }
 
-        void rows(int from, int to, float[] values, long[] ids) {
+        /** Rows [from, to): their lists written at the same rows of {@code values} and {@code ids}. */
+        void rows(int from, int to, FloatBuffer values, LongBuffer ids) {
             for (int r = from; r < to; r++) {
                 in.get(r * vocab, row); // one bulk copy: the scan then reads a Java array (faster than buffer reads)
                 if (!scan(bound(r))) {
                     scan(Float.NEGATIVE_INFINITY); // the hint was not k distinct ids of the row
                 }
-                System.arraycopy(best, 0, values, r * k, k);
+                values.put(r * k, best);
                 for (int j = 0; j < k; j++) {
-                    ids[r * k + j] = at[j];
+                    rowIds[j] = at[j];
                 }
+                ids.put(r * k, rowIds);
             }
         }
 

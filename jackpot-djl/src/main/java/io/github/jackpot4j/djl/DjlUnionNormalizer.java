@@ -98,7 +98,7 @@ record DjlUnionNormalizer(NDArray zApprox, NDArray totals) {
         Shape shape = targetIds.getShape();
         int k = (int) shape.get(shape.dimension() - 1);
         int tokens = Math.toIntExact(targetIds.size() / k);
-        NDArray result = DjlHost.newFloats(targetIds.getManager(), shape);
+        NDArray result = DjlHost.newArray(targetIds.getManager(), shape, DataType.FLOAT32);
         FloatBuffer only = DjlHost.floats(result);
         try {
             Buffer rollout = DjlHost.ids(rolloutIds);
