@@ -16,6 +16,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.BeforeEach;
@@ -61,38 +62,35 @@ class CliBadInputMatrixTest {
 
     /** Runs {@code args}, checks the failure contract, returns the error line. */
     String refused(Path input, String command, String... args) throws IOException {
-        byte[] before = input != null && Files.isRegularFile(input) ? Files.readAllBytes(input) : null;
-        String[] all = new String[args.length + 1];
-        all[0] = command;
-        System.arraycopy(args, 0, all, 1, args.length);
-        CommandLineTest.Run r = CommandLineTest.jackpot(all);
-        assertEquals(1, r.status, "exit status of " + Arrays.toString(all) + "; stderr: " + r.err);
-        List<String> lines = r.err.lines().toList();
-        assertEquals(1, lines.size(), "exactly one stderr line: " + r.err);
-        assertTrue(lines.get(0).startsWith("jackpot " + command + ": error: "), lines.get(0));
-        assertTrue(r.err.endsWith("\n") && !r.err.contains("\tat "), r.err);
-        assertEquals("", r.out, "nothing on stdout");
-        if (before != null) {
-            assertArrayEquals(before, Files.readAllBytes(input), "the input file must not change");
-        }
-        try (Stream<Path> left = Files.list(outDir)) {
-            assertEquals(List.of(), left.toList(), "no output or temporary file after a failure");
-        }
-        return lines.get(0);
+        return failed(input, command, 1, args, (line, r) -> {
+            assertTrue(line.startsWith("jackpot " + command + ": error: "), line);
+            assertTrue(r.err.endsWith("\n") && !r.err.contains("\tat "), r.err);
+        });
     }
 
     /** As {@link #refused} for a bad command line: exit status 2, one line naming the option and its rule. */
     String misused(Path input, String command, String... args) throws IOException {
+        return failed(input, command, 2, args, (line, r) -> {
+            assertTrue(line.startsWith("jackpot " + command + ": Invalid value for option '"), line);
+            assertTrue(line.endsWith(" (try --help)"), line);
+        });
+    }
+
+    /**
+     * The contract of every failure: exit {@code status}, exactly one stderr line (checked further by
+     * {@code line}), nothing on stdout, the input unchanged, no output or temporary file left.
+     */
+    private String failed(Path input, String command, int status, String[] args,
+                          BiConsumer<String, CommandLineTest.Run> line) throws IOException {
         byte[] before = input != null && Files.isRegularFile(input) ? Files.readAllBytes(input) : null;
         String[] all = new String[args.length + 1];
         all[0] = command;
         System.arraycopy(args, 0, all, 1, args.length);
         CommandLineTest.Run r = CommandLineTest.jackpot(all);
-        assertEquals(2, r.status, "exit status of " + Arrays.toString(all) + "; stderr: " + r.err);
+        assertEquals(status, r.status, "exit status of " + Arrays.toString(all) + "; stderr: " + r.err);
         List<String> lines = r.err.lines().toList();
         assertEquals(1, lines.size(), "exactly one stderr line: " + r.err);
-        assertTrue(lines.get(0).startsWith("jackpot " + command + ": Invalid value for option '"), lines.get(0));
-        assertTrue(lines.get(0).endsWith(" (try --help)"), lines.get(0));
+        line.accept(lines.get(0), r);
         assertEquals("", r.out, "nothing on stdout");
         if (before != null) {
             assertArrayEquals(before, Files.readAllBytes(input), "the input file must not change");
