@@ -10,18 +10,19 @@ import java.lang.ref.Reference;
 import java.nio.Buffer;
 import java.nio.FloatBuffer;
 import java.nio.LongBuffer;
+import java.util.Arrays;
 
 /**
  * The k largest log-probs of each row over the vocabulary (the target's and the rollout model's top-k
  * lists of MATH.md §1, §4), as {@code NDArray.topK(k, -1)} gives them: values in descending order with
  * NaN ranked above every number, and their int64 ids. On the CPU a float32 array is read in place and
- * scanned in Java ({@link DjlHost}) — one compare per element against the k-th best so far — which is
- * several times faster than libtorch's per-row partial sort of a vocabulary. Other devices, dtypes and long lists use the engine's {@code topK}. Ties
+ * scanned in Java ({@link DjlHost}) — one compare per element against a threshold near the k-th best —
+ * which is several times faster than libtorch's per-row partial sort of a vocabulary. Other devices, dtypes and long lists use the engine's {@code topK}. Ties
  * keep the lower id first; which of several equal log-probs at the k-th place is kept is not part of
  * the math (either choice is a top-k list).
  */
 final class DjlTopK {
-    /** Above this k the engine's top-k is used (the scan's sorted insertion costs O(k) per accepted value). */
+    /** Above this k the engine's top-k is used (the scan sorts a candidate buffer of 8k + 64 keys whenever it fills). */
     static final int MAX_HOST_K = 64;
 
     private DjlTopK() {
@@ -34,7 +35,7 @@ final class DjlTopK {
      * @param hint null, or k ids per row [..., k] whose entries are likely among the largest (the
      *             rollout model's top-k): when they are k distinct ids in [0, V), the least of their
      *             values is a lower bound of the k-th largest, so the scan skips every entry below it
-     *             while its list fills (fewer insertions). Any hint gives the same lists: a row whose
+     *             (fewer candidates). Any hint gives the same lists: a row whose
      *             hint is not k distinct ids in range (then fewer than k entries reach the bound, or an
      *             id is skipped) is scanned again without it.
      */
@@ -70,12 +71,20 @@ final class DjlTopK {
         return new NDList(values, ids);
     }
 
-    /** One thread's scan: rows of {@code vocab} floats, each into a sorted list of its k largest. */
+    /**
+     * One thread's scan: rows of {@code vocab} floats, each into its k largest. With a hint, the least
+     * value at its ids is a lower bound of the row's k-th largest: one compare per entry collects the
+     * ids at least that bound (NaN included; a few dozen of 4096 with the rollout's top-k), and the best
+     * k of those, by quickselect and a sort of k keys, are the list. Without a usable hint, one compare
+     * per entry against the k-th best so far, with a sorted insertion for each entry that passes.
+     */
     private static final class Scan {
         private final FloatBuffer in;
         private final int vocab;
         private final int k;
         private final Buffer hint;
+        private final int[] candidates;
+        private long[] keys;
         private final float[] best;
         private final int[] at;
         private final long[] hinted;
@@ -88,6 +97,8 @@ final class DjlTopK {
             this.vocab = vocab;
             this.k = k;
             this.hint = hint;
+            candidates = hint != null ? new int[vocab] : null;
+            keys = new long[hint != null ? 4 * k : 0];
             best = new float[k];
             at = new int[k];
             hinted = new long[k];
@@ -100,56 +111,73 @@ final class DjlTopK {
         void rows(int from, int to, FloatBuffer values, LongBuffer ids) {
             for (int r = from; r < to; r++) {
                 in.get(r * vocab, row); // one bulk copy: the scan then reads a Java array (faster than buffer reads)
-                if (!scan(bound(r))) {
-                    scan(Float.NEGATIVE_INFINITY); // the hint was not k distinct ids of the row
+                if (!fromCandidates(bound(r))) {
+                    scan(); // no hint, or not k distinct ids of the row
                 }
-                values.put(r * k, best);
                 for (int j = 0; j < k; j++) {
                     rowIds[j] = at[j];
+                    best[j] = row[at[j]];
                 }
+                values.put(r * k, best);
                 ids.put(r * k, rowIds);
             }
         }
 
-        /** The least value at the row's hinted ids; −∞ (no bound) without a hint, with an id out of range or a NaN. */
+        /** The least value at the row's hinted ids; NaN (no bound) without a hint, with an id out of range or a NaN. */
         private float bound(int r) {
             if (hint == null) {
-                return Float.NEGATIVE_INFINITY;
+                return Float.NaN;
             }
             DjlHost.copyIds(hint, r * k, hinted, narrow, k);
             float least = Float.POSITIVE_INFINITY;
             for (int j = 0; j < k; j++) {
                 long id = hinted[j];
                 if (id < 0 || id >= vocab) {
-                    return Float.NEGATIVE_INFINITY;
+                    return Float.NaN;
                 }
-                float v = row[(int) id];
-                if (v != v) {
-                    return Float.NEGATIVE_INFINITY;
-                }
-                least = Math.min(least, v);
+                least = Math.min(least, row[(int) id]); // NaN when the value is NaN
             }
             return least;
         }
 
         /**
-         * The row's k largest into {@code best}/{@code at}, skipping entries below {@code bound} while
-         * the list fills; false when fewer than k entries reached the bound (the list is then not full).
+         * The row's top-k ids into {@code at} from the entries at least {@code bound} (NaN included);
+         * false when fewer than k entries reach it (or the bound is NaN): the bound was too high.
          */
-        private boolean scan(float bound) {
-            int filled = 0;
-            int i = 0;
-            for (; i < vocab && filled < k; i++) {
-                float v = row[i];
-                if (!(v < bound)) { // at least the bound, or NaN
-                    insert(best, at, filled++, v, i);
-                }
-            }
-            if (filled < k) {
+        private boolean fromCandidates(float bound) {
+            if (bound != bound) {
                 return false;
             }
+            int n = 0;
+            for (int i = 0; i < vocab; i++) {
+                if (!(row[i] < bound)) {
+                    candidates[n++] = i;
+                }
+            }
+            if (n < k) {
+                return false;
+            }
+            if (keys.length < n) {
+                keys = new long[Math.max(n, 2 * keys.length)];
+            }
+            for (int j = 0; j < n; j++) {
+                keys[j] = key(row[candidates[j]], candidates[j]);
+            }
+            select(keys, n, k);
+            Arrays.sort(keys, 0, k);
+            for (int j = 0; j < k; j++) {
+                at[j] = (int) keys[j];
+            }
+            return true;
+        }
+
+        /** The row's k largest into {@code best}/{@code at} by one pass with a sorted insertion per entry that passes. */
+        private void scan() {
+            for (int i = 0; i < k; i++) {
+                insert(best, at, i, row[i], i);
+            }
             float kth = best[k - 1];
-            for (; i < vocab; i++) {
+            for (int i = k; i < vocab; i++) {
                 float v = row[i];
                 if (!(v <= kth)) { // rare once the list is full: greater, NaN, or a NaN k-th best
                     if (v > kth || (v != v && kth == kth)) { // NaN ranks above every number, as in torch
@@ -158,7 +186,6 @@ final class DjlTopK {
                     }
                 }
             }
-            return true;
         }
     }
 
@@ -180,5 +207,54 @@ final class DjlTopK {
     /** {@code a} ranks above {@code b}: greater, or NaN over a number. */
     private static boolean above(float a, float b) {
         return a > b || (a != a && b == b);
+    }
+
+    /**
+     * Reorders {@code a[0..n)} (distinct keys) so that {@code a[0..k)} holds its k smallest, the k-th
+     * smallest at {@code a[k - 1]} (quickselect, median-of-three pivots; expected O(n)). Nothing when n ≤ k.
+     */
+    static void select(long[] a, int n, int k) {
+        int lo = 0;
+        int hi = n - 1;
+        int target = k - 1;
+        while (lo < hi && target < n) {
+            int mid = (lo + hi) >>> 1;
+            long x = a[lo];
+            long y = a[mid];
+            long z = a[hi];
+            long pivot = Math.max(Math.min(x, y), Math.min(Math.max(x, y), z));
+            int i = lo;
+            int j = hi;
+            while (i <= j) {
+                while (a[i] < pivot) {
+                    i++;
+                }
+                while (a[j] > pivot) {
+                    j--;
+                }
+                if (i <= j) {
+                    long t = a[i];
+                    a[i++] = a[j];
+                    a[j--] = t;
+                }
+            }
+            if (target <= j) {
+                hi = j;
+            } else if (target >= i) {
+                lo = i;
+            } else {
+                return;
+            }
+        }
+    }
+
+    /**
+     * A key whose ascending order is the top-k order: value descending (NaN above every number, −0 equal
+     * to +0), then id ascending. High 32 bits: the value's order-preserving int, inverted; low: the id.
+     */
+    static long key(float v, int id) {
+        int bits = Float.floatToRawIntBits(v + 0.0f);
+        int ordered = v != v ? Integer.MAX_VALUE : bits ^ ((bits >> 31) & 0x7fffffff);
+        return ((long) ~ordered << 32) | id;
     }
 }

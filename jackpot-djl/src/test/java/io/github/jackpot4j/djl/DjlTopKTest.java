@@ -107,6 +107,60 @@ class DjlTopKTest {
         }
     }
 
+    /**
+     * Against a full sort of each row in the documented order (value descending, NaN above every number,
+     * −0 equal to +0, ties by the lower id) on rows drawn from few levels — NaN, ±0, −∞ and a few numbers —
+     * so ties straddle the k-th place and k NaNs can fill a list; with no hint (one insertion per entry
+     * above the k-th best) and with random ids as the hint (the candidates at least their least value).
+     */
+    @Test
+    void sameListsAsAFullSortOfEachRow() {
+        SplittableRandom random = new SplittableRandom(0x50_27L);
+        float[] levels = {Float.NaN, 0f, -0f, Float.NEGATIVE_INFINITY, -1f, -2.5f, -7f};
+        try (NDManager manager = NDManager.newBaseManager()) {
+            for (int trial = 0; trial < 150; trial++) {
+                int rows = 1 + random.nextInt(4);
+                int vocab = 1 + random.nextInt(trial % 2 == 0 ? 50 : 5000);
+                int k = 1 + random.nextInt(Math.min(vocab, DjlTopK.MAX_HOST_K));
+                int used = 1 + random.nextInt(levels.length);
+                float[] logits = new float[rows * vocab];
+                for (int i = 0; i < logits.length; i++) {
+                    logits[i] = random.nextInt(3) == 0 ? (float) -random.nextDouble() : levels[random.nextInt(used)];
+                }
+                NDArray hint = null;
+                if (trial % 3 != 0) { // random ids as the hint (repeats, NaN values): the candidate path
+                    long[] ids = new long[rows * k];
+                    for (int i = 0; i < ids.length; i++) {
+                        ids[i] = random.nextInt(vocab);
+                    }
+                    hint = manager.create(ids, new Shape(rows, k));
+                }
+                NDList top = DjlTopK.topK(manager.create(logits, new Shape(rows, vocab)), k, hint, 1 + trial % 2);
+                long[] ids = top.get(1).toLongArray();
+                float[] values = top.get(0).toFloatArray();
+                for (int r = 0; r < rows; r++) {
+                    Integer[] order = new Integer[vocab];
+                    for (int i = 0; i < vocab; i++) {
+                        order[i] = i;
+                    }
+                    int base = r * vocab;
+                    java.util.Arrays.sort(order, (x, y) -> {
+                        float a = logits[base + x];
+                        float b = logits[base + y];
+                        int byValue = a != a ? (b != b ? 0 : -1) : b != b ? 1 : a == b ? 0 : a > b ? -1 : 1;
+                        return byValue != 0 ? byValue : Integer.compare(x, y);
+                    });
+                    for (int j = 0; j < k; j++) {
+                        String where = "trial " + trial + ", row " + r + ", V " + vocab + ", k " + k + ", place " + j;
+                        assertEquals((long) order[j], ids[r * k + j], where);
+                        assertEquals(Float.floatToRawIntBits(logits[base + order[j]]),
+                                Float.floatToRawIntBits(values[r * k + j]), where);
+                    }
+                }
+            }
+        }
+    }
+
     @Test
     void nanRanksFirstAndTiesKeepTheLowerId() {
         try (NDManager manager = NDManager.newBaseManager()) {
