@@ -6,6 +6,7 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.time.LocalDateTime;
 import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.ZipEntry;
@@ -19,6 +20,9 @@ final class NpzWriter {
     private NpzWriter() {
     }
 
+    /** Every entry's modification time: the first DOS date, so that an output depends on its arrays only. */
+    static final LocalDateTime FIXED_TIME = LocalDateTime.of(1980, 1, 1, 0, 0);
+
     /** One array: its shape ({@code new int[0]} for a scalar) and values. */
     record Entry(int[] shape, float[] values) {
     }
@@ -29,6 +33,7 @@ final class NpzWriter {
         for (Map.Entry<String, Entry> e : arrays.entrySet()) {
             byte[] npy = npy(e.getValue().shape(), e.getValue().values());
             ZipEntry entry = new ZipEntry(e.getKey() + ".npy");
+            entry.setTimeLocal(FIXED_TIME); // the same arrays give the same bytes, whenever they are written
             entry.setMethod(ZipEntry.STORED);
             entry.setSize(npy.length);
             entry.setCompressedSize(npy.length);

@@ -68,6 +68,17 @@ class NpzReaderTest {
                 new String(NpzWriter.npy(new int[] {3}, new float[3]), 10, 57, java.nio.charset.StandardCharsets.ISO_8859_1));
     }
 
+    /** Every entry carries the fixed DOS time 1980-01-01 00:00 (time 0, date 0x21), not the clock's. */
+    @Test
+    void writtenFilesDoNotDependOnTheClock() throws IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        NpzWriter.write(bytes, Map.of("a", new NpzWriter.Entry(new int[] {2}, new float[] {1f, 2f})));
+        java.nio.ByteBuffer header = java.nio.ByteBuffer.wrap(bytes.toByteArray()).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+        assertEquals(0x04034b50, header.getInt(0), "a local file header");
+        assertEquals(0, header.getShort(10), "DOS time");
+        assertEquals(0x21, header.getShort(12), "DOS date");
+    }
+
     @Test
     void boolAndIntMasksWorkThroughTheCommand() throws IOException {
         int b = CommandLineTest.B;
