@@ -15,10 +15,11 @@ final class BatchValidation {
     }
 
     /**
-     * Checks the views of a batch (indexed by {@link Input#ordinal()}) — shapes first, then every
-     * element by its input's rule — and puts an all-ones response mask where none was given.
+     * Checks the views of a batch (indexed by {@link Input#ordinal()}) — shapes first, then, with
+     * {@code values}, every element by its input's rule — and puts an all-ones response mask where none
+     * was given.
      */
-    static void validate(int batchSize, int length, int topK, int vocabSize, TensorView[] views) {
+    static void validate(int batchSize, int length, int topK, int vocabSize, TensorView[] views, boolean values) {
         if (views[Input.RESPONSE_MASK.ordinal()] == null) {
             float[] ones = new float[batchSize * length];
             Arrays.fill(ones, 1f);
@@ -53,7 +54,7 @@ final class BatchValidation {
         }
         for (Input in : Input.values()) {
             TensorView view = views[in.ordinal()];
-            if (view != null) {
+            if (view != null && values) {
                 checkElements(in, view, topK, vocabSize);
             }
         }

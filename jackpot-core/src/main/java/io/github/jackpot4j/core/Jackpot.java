@@ -76,6 +76,7 @@ public final class Jackpot {
             }
         }, new PolicyObjective(config));
         kernel.finish(scope);
+        out.batchStatistics = local;
         Reference.reachabilityFence(batch); // its views keep their memory's owners alive (FloatView#keepingAlive)
     }
 

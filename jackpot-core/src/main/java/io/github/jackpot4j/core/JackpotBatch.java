@@ -460,8 +460,21 @@ public final class JackpotBatch {
          * @throws IllegalArgumentException naming the input, the first bad index and the rule it broke
          */
         public JackpotBatch build() {
+            return build(true);
+        }
+
+        /**
+         * Builds the batch checking the shapes only, not the values: for inputs already checked, or vouched
+         * for, elsewhere (jackpot-djl checks them on the device first). With values outside the rules of
+         * MATH.md §1 the results are undefined — an exception or a meaningless number, not a check's error.
+         */
+        public JackpotBatch buildTrusted() {
+            return build(false);
+        }
+
+        private JackpotBatch build(boolean values) {
             TensorView[] checked = views.clone();
-            BatchValidation.validate(batchSize, length, topK, vocabSize, checked);
+            BatchValidation.validate(batchSize, length, topK, vocabSize, checked, values);
             return new JackpotBatch(batchSize, length, topK, vocabSize, sequenceOffset, step, checked, 0);
         }
     }

@@ -39,6 +39,7 @@ public final class JackpotResult {
     double loss;
     double kappa;
     BatchStatistics statistics = BatchStatistics.EMPTY;
+    BatchStatistics batchStatistics = BatchStatistics.EMPTY;
     UnionNormalizer.Scratch scratch;
     /**
      * exp(ℓ_tgt − ℓ_inf) per token as pass 1 computed it for a_t, read again by pass 2 for w_t (the same
@@ -132,6 +133,14 @@ public final class JackpotResult {
     /** The statistics κ and the denominators were taken from (this batch's, or the global ones given). */
     public BatchStatistics statistics() {
         return statistics;
+    }
+
+    /**
+     * The statistics of this batch alone (MATH.md §5), whatever statistics κ was taken from: what a
+     * micro-batch contributes to the merged statistics. The same as {@link #statistics()} without global ones.
+     */
+    public BatchStatistics batchStatistics() {
+        return batchStatistics;
     }
 
     /** One metric of MATH.md §10. */

@@ -1,6 +1,8 @@
 package io.github.jackpot4j.core;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.quicktheories.generators.SourceDSL.longs;
 
@@ -94,6 +96,9 @@ class MicroBatchPropertiesTest {
             JackpotResult part = Results.compute(config, batches[p], global, Execution.sequential());
             final int partIndex = p;
             String at = where + ", micro-batch " + p + " rows [" + bounds[p] + "," + bounds[p + 1] + ")";
+            assertArrayEquals(Jackpot.statistics(config, batches[p]).toArray(), part.batchStatistics().toArray(),
+                    at + ": batchStatistics is the micro-batch's own");
+            assertSame(global, part.statistics(), at + ": statistics are those in scope");
             assertEquals(whole.kappa(), part.kappa(), 1e-12 * whole.kappa(), () -> at + ": kappa");
             // Outputs derived from κ are float roundings of doubles that may differ in the last bit
             // when κ's summation order changed it: identical when κ is, otherwise within one float ulp.

@@ -29,6 +29,25 @@ class ValidationTest {
         assertEquals(expected, e.getMessage());
     }
 
+    /**
+     * {@code buildTrusted()} checks shapes but not values (for inputs checked elsewhere): a value
+     * {@code build()} refuses passes, a wrong shape does not, and a valid batch gives the same bits.
+     */
+    @Test
+    void buildTrustedChecksShapesButNotValues() {
+        float[] badMask = {1, 1, 0.5f, 1, 1, 0};
+        assertThrows(IllegalArgumentException.class, () -> valid().responseMask(badMask).build());
+        valid().responseMask(badMask).buildTrusted();
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> valid().advantages(new float[5]).buildTrusted());
+        assertEquals("advantages has 5 elements but [B,T] = [2,3] needs 6", e.getMessage());
+        JackpotConfig config = JackpotConfig.builder().topK(2).build();
+        JackpotResult checked = Jackpot.compute(config, valid().build());
+        JackpotResult trusted = Jackpot.compute(config, valid().buildTrusted());
+        assertEquals(checked.loss(), trusted.loss(), 0.0);
+        org.junit.jupiter.api.Assertions.assertArrayEquals(checked.weights(), trusted.weights());
+    }
+
     @Test
     void logProbRules() {
         float[] nan = {ln(.5), ln(.5), ln(.5), ln(.5), Float.NaN, ln(.5)};

@@ -12,6 +12,7 @@ import io.github.jackpot4j.core.RejectionUniforms;
 import io.github.jackpot4j.core.Target;
 
 import java.util.Collections;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -30,9 +31,10 @@ final class DjlKernel {
      * and the sub-manager of the intermediates, the rollout side, the statistics in scope and the options.
      *
      * @param global the merged statistics of the whole batch, or null for this batch's own
+     * @param vocab  the vocabulary size when known (the logits' V), else −1
      */
     record Call(JackpotConfig config, NDManager caller, NDManager sub, RolloutBatch rollout, BatchStatistics global,
-                JackpotDjl.Options options) {
+                JackpotDjl.Options options, long vocab) {
     }
 
     /**
@@ -44,19 +46,44 @@ final class DjlKernel {
         JackpotConfig config = call.config();
         RolloutBatch rollout = call.rollout();
         Shape tokens = logProbs.getShape();
-        NDArray valid = responseMask(rollout, call.sub(), tokens);
         NDArray oldLp = rollout.oldLogProbs.toType(DataType.FLOAT32, false);
         NDArray advantages = rollout.advantages.toType(DataType.FLOAT32, false);
-        NDArray targetLp = config.target() == Target.LATEST ? logProbs.stopGradient() : oldLp;
-
-        // §3 acceptance and the rejection mask (§9: λ solved on the device in budget mode)
-        NDArray delta = DjlMath.logRatio(targetLp, side.logProbs());
         if (config.budgetMode() && call.global() != null) {
             throw new IllegalArgumentException("budget mode with global statistics: λ must be one for all micro-batches;"
                     + " solve it over the whole batch and pass config.withLambda(λ)");
         }
+        NDArray givenUniforms = rollout.uniforms != null ? rollout.uniforms.toType(DataType.FLOAT32, false) : null;
+        if (config.useJackpot() && givenUniforms == null && rollout.step < 0) {
+            throw new IllegalArgumentException("step is not set: call RolloutBatch.Builder.step(trainingStep) with the"
+                    + " trainer's global step (or any counter that changes with every new batch of rollouts), so that"
+                    + " every step draws fresh rejection uniforms (MATH.md §3; docs/math.md, \"Rejection draws\")");
+        }
+        // §7 objective (gradient flows through r only)
+        DjlPolicyObjective objective = DjlPolicyObjective.evaluate(config, logProbs, oldLp, advantages);
+        NDArray mask = rollout.responseMask != null ? rollout.responseMask.toType(DataType.FLOAT32, false) : null;
+        if (call.options().hostKernel() && DjlCoreOnHost.applies(
+                DjlCoreOnHost.floatInputs(logProbs, oldLp, advantages, mask, givenUniforms, side, target),
+                List.of(side.topIds(), target.ids))) {
+            // §3-§6, §10 by the core's fused kernel over the arrays in place
+            DjlCoreOnHost host = DjlCoreOnHost.compute(call, logProbs, oldLp, advantages, mask, givenUniforms, side, target);
+            NDArray perToken = host.accept().mul(host.weights()).mul(objective.value());
+            NDArray loss = DjlLossAgg.aggregate(config, perToken, host.accept(), host.scope().acceptedTokens(),
+                    host.scope().sequences(), tokens.get(1));
+            Map<String, Double> metrics = call.options().metrics() ? Map.copyOf(host.result().metrics())
+                    : Collections.emptyMap();
+            float lossValue = call.options().validateInputs() ? loss.getFloat() : Float.NaN;
+            return output(call, new JackpotLossOutput(loss, host.weights(), host.accept(), host.zApprox(), host.z(),
+                    perToken, metrics, host.kappa(), host.batchStatistics()), lossValue);
+        }
+        NDArray valid = mask != null ? mask : call.sub().ones(tokens, DataType.FLOAT32);
+        NDArray targetLp = config.target() == Target.LATEST ? logProbs.stopGradient() : oldLp;
+
+        // §3 acceptance and the rejection mask (§9: λ solved on the device in budget mode)
+        NDArray delta = DjlMath.logRatio(targetLp, side.logProbs());
         double lambda = DjlBudgetCurve.lambda(config, delta, valid);
-        NDArray uniforms = config.useJackpot() ? uniforms(config, rollout, call.sub(), tokens) : null;
+        NDArray uniforms = !config.useJackpot() ? null : givenUniforms != null ? givenUniforms
+                : DjlMath.upload(call.sub(), RejectionUniforms.fill(config.seed(), rollout.step, rollout.sequenceOffset,
+                        (int) tokens.get(0), (int) tokens.get(1), new float[(int) tokens.size()]), tokens);
         DjlAcceptance acceptance = DjlAcceptance.of(delta, lambda, uniforms, valid);
         NDArray accept = acceptance.accept();
 
@@ -74,8 +101,7 @@ final class DjlKernel {
         DjlWeights weights = DjlWeights.of(config, z, acceptance, lambda,
                 new DjlWeights.LogProbs(oldLp, targetLp, side.logProbs()), valid);
 
-        // §7 objective and aggregation (gradient flows through r only)
-        DjlPolicyObjective objective = DjlPolicyObjective.evaluate(config, logProbs, oldLp, advantages);
+        // §7 the weighted objective and its aggregation
         NDArray perToken = accept.mul(weights.weights()).mul(objective.value());
         NDArray loss = DjlLossAgg.aggregate(config, perToken, accept, scope.acceptedTokens(), scope.sequences(),
                 tokens.get(1));
@@ -91,17 +117,23 @@ final class DjlKernel {
         } else if (call.options().validateInputs()) {
             lossValue = loss.getFloat();
         }
+        return output(call, new JackpotLossOutput(loss, weights.weights(), accept, union.zApprox(), z, perToken, metrics,
+                kappa, local), lossValue);
+    }
+
+    /** Checks the loss's value (when inputs are validated) and hands the outputs to the caller's manager. */
+    private static JackpotLossOutput output(Call call, JackpotLossOutput out, float lossValue) {
         if (call.options().validateInputs()) {
+            JackpotConfig config = call.config();
             DjlEdges.requireFinite(lossValue, "the policy loss", "advantages (|A| · rho · r overflows;"
                     + " jackpot_clip_ratio = " + config.weightClip() + ", loss_scale_factor = " + config.lossScaleFactor()
                     + ")");
         }
-
-        for (NDArray a : new NDArray[] {loss, weights.weights(), accept, union.zApprox(), z, perToken}) {
+        for (NDArray a : new NDArray[] {out.loss(), out.weights(), out.acceptMask(), out.zApprox(), out.z(),
+            out.perTokenLoss()}) {
             a.attach(call.caller());
         }
-        return new JackpotLossOutput(loss, weights.weights(), accept, union.zApprox(), z, perToken, metrics, kappa,
-                local);
+        return out;
     }
 
     /** The mergeable statistics of §5: N, Σ Mask, Σ a, Σ Zapprox and the sequences with an accepted token. */
@@ -129,21 +161,5 @@ final class DjlKernel {
     static NDArray responseMask(RolloutBatch rollout, NDManager sub, Shape tokens) {
         return rollout.responseMask != null ? rollout.responseMask.toType(DataType.FLOAT32, false)
                 : sub.ones(tokens, DataType.FLOAT32);
-    }
-
-    /** u_t of §3: the caller's, or the core's counter-based draws computed on the host and uploaded. */
-    private static NDArray uniforms(JackpotConfig config, RolloutBatch rollout, NDManager sub, Shape tokens) {
-        if (rollout.uniforms != null) {
-            return rollout.uniforms.toType(DataType.FLOAT32, false);
-        }
-        if (rollout.step < 0) {
-            throw new IllegalArgumentException("step is not set: call RolloutBatch.Builder.step(trainingStep) with the"
-                    + " trainer's global step (or any counter that changes with every new batch of rollouts), so that"
-                    + " every step draws fresh rejection uniforms (MATH.md §3; docs/math.md, \"Rejection draws\")");
-        }
-        int b = (int) tokens.get(0);
-        int t = (int) tokens.get(1);
-        return DjlMath.upload(sub, RejectionUniforms.fill(config.seed(), rollout.step, rollout.sequenceOffset, b, t,
-                new float[b * t]), tokens);
     }
 }

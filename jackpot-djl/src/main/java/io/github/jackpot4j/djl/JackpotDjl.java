@@ -104,8 +104,8 @@ public final class JackpotDjl {
             NDArray targetIds = top.get(1);
             TargetTopK targetTopK = new TargetTopK(targetIds, top.get(0), target.gather(side.topIds(), -1),
                     side.logSoftmax() != null ? side.logSoftmax().gather(targetIds, -1) : null);
-            return DjlKernel.compute(new DjlKernel.Call(config, caller, sub, rollout, global, options), logProbs, side,
-                    targetTopK);
+            return DjlKernel.compute(new DjlKernel.Call(config, caller, sub, rollout, global, options, logitShape.get(2)),
+                    logProbs, side, targetTopK);
         }
     }
 
@@ -145,23 +145,34 @@ public final class JackpotDjl {
      *                       naming the bad element.
      * @param metrics        {@code false}: skip the §10 metrics (their reductions and host read);
      *                       {@code metrics()} is then empty
+     * @param hostKernel     {@code true} (the default): when every input is a CPU array of float32 values
+     *                       and int32/int64 ids, the part of the loss without a gradient (§3-§6 and the
+     *                       §10 metrics) is computed by jackpot-core's fused kernel over the arrays' memory,
+     *                       and libtorch runs only the objective of §7 and its aggregation; {@code false}:
+     *                       the engine's ops for every step on every device — the op sequence a GPU runs.
+     *                       The loss, weights and gradient agree within float32 rounding (docs/djl.md)
      */
-    public record Options(boolean validateInputs, boolean metrics) {
-        static final Options DEFAULTS = new Options(true, true);
+    public record Options(boolean validateInputs, boolean metrics, boolean hostKernel) {
+        static final Options DEFAULTS = new Options(true, true, true);
 
-        /** Validate every input, compute every metric. */
+        /** Validate every input, compute every metric, use the core's kernel on CPU arrays. */
         public static Options defaults() {
             return DEFAULTS;
         }
 
         /** These options with {@code validateInputs} set. */
         public Options validateInputs(boolean validate) {
-            return new Options(validate, metrics);
+            return new Options(validate, metrics, hostKernel);
         }
 
         /** These options with {@code metrics} set. */
         public Options metrics(boolean compute) {
-            return new Options(validateInputs, compute);
+            return new Options(validateInputs, compute, hostKernel);
+        }
+
+        /** These options with {@code hostKernel} set. */
+        public Options hostKernel(boolean useCore) {
+            return new Options(validateInputs, metrics, useCore);
         }
     }
 
@@ -202,8 +213,8 @@ public final class JackpotDjl {
                     : side.logSoftmax() != null ? side.logSoftmax().gather(targetIds, -1) : null;
             TargetTopK resolved = new TargetTopK(targetIds, target.logProbs.toType(DataType.FLOAT32, false),
                     target.logProbsAtRolloutTopK.toType(DataType.FLOAT32, false), rolloutAtTarget);
-            return DjlKernel.compute(new DjlKernel.Call(config, caller, sub, rollout, global, options),
-                    DjlMath.toFloat32(logProbs), side, resolved);
+            return DjlKernel.compute(new DjlKernel.Call(config, caller, sub, rollout, global, options,
+                    vocab == Long.MAX_VALUE ? -1 : vocab), DjlMath.toFloat32(logProbs), side, resolved);
         }
     }
 

@@ -126,8 +126,10 @@ class DjlFuzzTest {
                     SplittableRandom caseRng = new SplittableRandom(seed);
                     DjlCase c = DjlCase.random(caseRng, b, t, v, k, latest);
                     JackpotConfig config = randomConfig(caseRng, k, logitsEntry);
+                    JackpotDjl.Options path = JackpotDjlTest.PATHS[i % 2]; // the core's kernel and the engine's ops in turn
                     String what = "case " + i + " (seed " + seed + ", B=" + b + " T=" + t + " V=" + v + " k=" + k
-                            + (latest ? ", latest" : ", cached") + (logitsEntry ? ", logits" : ", log-probs") + ")";
+                            + (latest ? ", latest" : ", cached") + (logitsEntry ? ", logits" : ", log-probs") + ", "
+                            + JackpotDjlTest.path(path) + ")";
                     entries[logitsEntry ? 0 : 1]++;
                     try {
                         NDArray logits = c.policyLogits(m);
@@ -136,8 +138,8 @@ class DjlFuzzTest {
                             backward++;
                             logits.setRequiresGradient(true);
                             try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                                JackpotLossOutput out = logitsEntry ? JackpotDjl.policyLoss(config, logits, rollout)
-                                        : JackpotDjl.policyLoss(config, logProbs(logits, c, m), c.target(m), rollout, null);
+                                JackpotLossOutput out = logitsEntry ? JackpotDjl.policyLoss(config, logits, rollout, null, path)
+                                        : JackpotDjl.policyLoss(config, logProbs(logits, c, m), c.target(m), rollout, null, path);
                                 nonFinite += check(out, what, failures);
                                 metricValues += out.metrics().size();
                                 gc.backward(out.loss());
@@ -151,8 +153,8 @@ class DjlFuzzTest {
                                 }
                             }
                         } else {
-                            JackpotLossOutput out = logitsEntry ? JackpotDjl.policyLoss(config, logits, rollout)
-                                    : JackpotDjl.policyLoss(config, c.logProbs(m), c.target(m), rollout, null);
+                            JackpotLossOutput out = logitsEntry ? JackpotDjl.policyLoss(config, logits, rollout, null, path)
+                                    : JackpotDjl.policyLoss(config, c.logProbs(m), c.target(m), rollout, null, path);
                             nonFinite += check(out, what, failures);
                             metricValues += out.metrics().size();
                         }

@@ -1,6 +1,8 @@
 package io.github.jackpot4j.djl;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.DynamicTest.dynamicTest;
@@ -35,6 +37,12 @@ import org.junit.jupiter.api.TestFactory;
 /** The adapter on the real PyTorch engine (CPU), against the core on identical inputs. */
 class JackpotDjlTest {
     static NDManager manager;
+    /** The two ways the adapter computes on the CPU: the core's kernel for §3-§6 (the default), the engine's ops. */
+    static final JackpotDjl.Options[] PATHS = {JackpotDjl.Options.defaults(), JackpotDjl.Options.defaults().hostKernel(false)};
+
+    static String path(JackpotDjl.Options options) {
+        return options.hostKernel() ? "core kernel on the host" : "engine ops";
+    }
 
     @BeforeAll
     static void engine() {
@@ -89,17 +97,21 @@ class JackpotDjlTest {
             long offset = rng.nextInt(100);
             String name = String.format("seed=%d B=%d T=%d V=%d k=%d mismatch=%.2f offset=%d %s", seed, b, t, v, k,
                     mismatch, offset, config.toMap());
-            tests.add(dynamicTest(name, () -> compareWithCore(new DjlFixture(seed, b, t, v, k, mismatch), config, offset)));
+            for (JackpotDjl.Options options : PATHS) {
+                tests.add(dynamicTest(path(options) + ": " + name,
+                        () -> compareWithCore(new DjlFixture(seed, b, t, v, k, mismatch), config, offset, options)));
+            }
         }
         return tests.stream();
     }
 
-    private static void compareWithCore(DjlFixture f, JackpotConfig config, long offset) {
+    private static void compareWithCore(DjlFixture f, JackpotConfig config, long offset, JackpotDjl.Options options) {
         try (NDManager m = manager.newSubManager()) {
             f.readTargetFromEngine(m);
             JackpotResult core = Jackpot.compute(config, f.coreBatch(offset));
             NDArray logits = f.policyLogits(m);
-            JackpotLossOutput out = JackpotDjl.policyLoss(config, logits, f.rollout(m).sequenceOffset(offset).build());
+            JackpotLossOutput out = JackpotDjl.policyLoss(config, logits, f.rollout(m).sequenceOffset(offset).build(),
+                    null, options);
             close(core.loss(), out.loss().getFloat(), "loss");
             float[] mask = out.acceptMask().toFloatArray();
             float[] weights = out.weights().toFloatArray();
@@ -124,7 +136,8 @@ class JackpotDjlTest {
         for (int i = 0; i < 12; i++) {
             long seed = rng.nextLong();
             JackpotConfig config = randomConfig(rng, 4);
-            tests.add(dynamicTest("seed=" + seed + " " + config.toMap(), () -> {
+            JackpotDjl.Options options = PATHS[i % 2];
+            tests.add(dynamicTest(path(options) + ": seed=" + seed + " " + config.toMap(), () -> {
                 DjlFixture f = new DjlFixture(seed, 3, 7, 16, 4, 1.0);
                 try (NDManager m = manager.newSubManager()) {
                     f.readTargetFromEngine(m);
@@ -136,7 +149,8 @@ class JackpotDjlTest {
                     TargetTopK target = new TargetTopK(m.create(f.targetTopIds, lists), m.create(f.targetTopLogProbs, lists),
                             m.create(f.targetAtRollout, lists), null);
                     try (GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-                        JackpotLossOutput out = JackpotDjl.policyLoss(config, logProbs, target, f.rollout(m).build(), null);
+                        JackpotLossOutput out = JackpotDjl.policyLoss(config, logProbs, target, f.rollout(m).build(), null,
+                                options);
                         gc.backward(out.loss());
                     }
                     float[] grad = logProbs.getGradient().toFloatArray();
@@ -382,15 +396,45 @@ class JackpotDjlTest {
         }
     }
 
+    /**
+     * On CPU arrays the part without a gradient comes from the core's kernel: the weights, mask, Zapprox
+     * and Z are the core's own bits, and the statistics the core's; the engine's ops round in float32
+     * and differ in some last bit (so this test tells the two paths apart).
+     */
+    @Test
+    void onTheCpuTheCoresKernelComputesThePartWithoutAGradient() {
+        DjlFixture f = new DjlFixture(5L, 3, 7, 16, 4, 1.0);
+        JackpotConfig config = JackpotConfig.builder().topK(4).build();
+        try (NDManager m = manager.newSubManager()) {
+            f.readTargetFromEngine(m);
+            JackpotResult core = Jackpot.compute(config, f.coreBatch(0));
+            float[][] weights = new float[2][];
+            for (int p = 0; p < 2; p++) {
+                JackpotLossOutput out = JackpotDjl.policyLoss(config, f.policyLogits(m), f.rollout(m).build(), null, PATHS[p]);
+                weights[p] = out.weights().toFloatArray();
+                if (p == 0) {
+                    assertArrayEquals(core.acceptMask(), out.acceptMask().toFloatArray(), "mask");
+                    assertArrayEquals(core.zApprox(), out.zApprox().toFloatArray(), "Zapprox");
+                    assertArrayEquals(core.z(), out.z().toFloatArray(), "Z");
+                    assertArrayEquals(core.statistics().toArray(), out.statistics().toArray(), "statistics");
+                    assertEquals(core.kappa(), out.kappa(), "kappa");
+                }
+            }
+            assertArrayEquals(core.weights(), weights[0], "the core's kernel: its bits");
+            assertFalse(java.util.Arrays.equals(core.weights(), weights[1]), "the engine's ops round in float32");
+        }
+    }
+
     @Test
     void budgetModeSolvesLambdaOnTheDeviceLikeTheCore() {
+        for (JackpotDjl.Options options : PATHS)
         for (double target : new double[] {0.3, 0.6, 0.9, 1.0}) {
             DjlFixture f = new DjlFixture(31L, 3, 6, 14, 3, 1.2);
             JackpotConfig config = JackpotConfig.builder().topK(3).targetAcceptance(target).build();
             try (NDManager m = manager.newSubManager()) {
                 f.readTargetFromEngine(m);
                 double expected = Jackpot.solveLambda(config, f.coreBatch(0));
-                JackpotLossOutput out = JackpotDjl.policyLoss(config, f.policyLogits(m), f.rollout(m).build());
+                JackpotLossOutput out = JackpotDjl.policyLoss(config, f.policyLogits(m), f.rollout(m).build(), null, options);
                 double lambda = out.metrics().get("jackpot/lambda");
                 // float32 Δ on the device vs the core's double: λ agrees to ~1e-5 relative
                 assertEquals(expected, lambda, 2e-5 * expected, "target acceptance " + target);
