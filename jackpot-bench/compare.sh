@@ -2,7 +2,8 @@
 # One command for the core-vs-peer comparison (docs/benchmarks.md, "Core vs the PyTorch-eager peer"):
 #  (a) writes the benchmark batch (SyntheticRollouts.atScale, seed 42, the core's rejection uniforms) to .npz,
 #  (b) runs the PyTorch-eager peer (peer_torch_npz.py) on it with 2 threads and with 1 thread,
-#  (c) runs the JMH CoreBenchmark (fusedSequential, fusedParallel, onePassRead, djlOpByOp, djlOpByOpTrusted)
+#  (c) runs the JMH CoreBenchmark (fusedSequential, fusedParallel, onePassRead, djlOpByOp, djlOpByOpTrusted,
+#      djlOpByOpEngineOps)
 #      at the same N, k,
 #  (d) prints the ratios (compare.py); also the thread CPU time of the 1-thread core and read (CpuTime)
 #      and of the 1-thread peer, whose ratios hold even while other jobs share the machine, and how
@@ -36,14 +37,14 @@ done
 "$PY" peer_torch_npz.py 1 "${files[@]}" | tee -a "$OUT/peer.txt"
 rm -f "${files[@]}"
 methods="fusedSequential|fusedParallel|onePassRead"
-if [ "${SKIP_DJL:-0}" != 1 ]; then methods="$methods|djlOpByOp|djlOpByOpNoMetrics|djlOpByOpTrusted"; fi
+if [ "${SKIP_DJL:-0}" != 1 ]; then methods="$methods|djlOpByOp|djlOpByOpNoMetrics|djlOpByOpTrusted|djlOpByOpEngineOps"; fi
 java -jar "$JAR" "CoreBenchmark.($methods)\$" -p tokens="$(echo $NS | tr ' ' ,)" -p k="$K" \
   -f 1 -wi "$WI" -i "$I" -w 1s -r 1s -rf json -rff "$OUT/jmh.json" | grep -E '^(Benchmark|CoreBenchmark)' || true
 dj1=""
 if [ "${SKIP_DJL:-0}" != 1 ]; then
   # the DJL adapter with one PyTorch thread, against the 1-thread peer: the ratio that holds on a shared
   # machine (2-thread PyTorch, in the peer and in DJL alike, slows down many-fold when a core is busy)
-  java -jar "$JAR" "CoreBenchmark.(djlOpByOp|djlOpByOpNoMetrics|djlOpByOpTrusted)\$" -p tokens="$(echo $NS | tr ' ' ,)" -p k="$K" \
+  java -jar "$JAR" "CoreBenchmark.(djlOpByOp|djlOpByOpNoMetrics|djlOpByOpTrusted|djlOpByOpEngineOps)\$" -p tokens="$(echo $NS | tr ' ' ,)" -p k="$K" \
     -f 1 -wi "$WI" -i "$I" -w 1s -r 1s -rf json -rff "$OUT/jmh-djl1.json" \
     -jvmArgsAppend "-Dai.djl.pytorch.num_threads=1 -Dai.djl.pytorch.num_interop_threads=1" \
     | grep -E '^(Benchmark|CoreBenchmark)' || true

@@ -43,6 +43,8 @@ public class CoreBenchmark {
     private static final JackpotDjl.Options TRUSTED = JackpotDjl.Options.defaults().validateInputs(false).metrics(false);
     /** The adapter with its inputs validated (the default) but no §10 metrics. */
     private static final JackpotDjl.Options NO_METRICS = JackpotDjl.Options.defaults().metrics(false);
+    /** The adapter's defaults with the engine's ops for every step (what runs on a GPU), not the core's kernel. */
+    private static final JackpotDjl.Options ENGINE_OPS = JackpotDjl.Options.defaults().hostKernel(false);
 
     /** Tokens N = B·T. */
     @Param({"4096", "65536", "524288"})
@@ -116,6 +118,15 @@ public class CoreBenchmark {
     @Benchmark
     public double djlOpByOpNoMetrics(DjlState s) {
         return s.djl.loss(config, NO_METRICS);
+    }
+
+    /**
+     * The adapter's defaults with {@code hostKernel(false)}: every step by libtorch's ops, the op sequence
+     * of a GPU, on the CPU (the defaults compute §3-§6 with the core's kernel on CPU arrays).
+     */
+    @Benchmark
+    public double djlOpByOpEngineOps(DjlState s) {
+        return s.djl.loss(config, ENGINE_OPS);
     }
 
     /** The whole computation on the calling thread, into a preallocated result. */

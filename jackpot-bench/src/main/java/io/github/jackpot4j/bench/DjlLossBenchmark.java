@@ -53,6 +53,7 @@ public class DjlLossBenchmark {
     private NDArray mask;
     private JackpotConfig config;
     private JackpotDjl.Options trusted;
+    private JackpotDjl.Options trustedEngineOps;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -95,6 +96,7 @@ public class DjlLossBenchmark {
                 .responseMask(mask).cachedRollout(rolloutLp, top.get(1), top.get(0)).build();
         config = JackpotConfig.builder().topK(k).build();
         trusted = JackpotDjl.Options.defaults().validateInputs(false).metrics(false);
+        trustedEngineOps = trusted.hostKernel(false);
     }
 
     @TearDown(Level.Trial)
@@ -124,6 +126,21 @@ public class DjlLossBenchmark {
              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             logits.tempAttach(scope);
             NDArray loss = JackpotDjl.policyLoss(config, logits, rollout, null, trusted).loss();
+            gc.backward(loss);
+            return loss.getFloat();
+        }
+    }
+
+    /**
+     * The trusted path with {@code hostKernel(false)}: §3-§6 by libtorch's ops as on a GPU, not by the
+     * core's kernel over the CPU arrays.
+     */
+    @Benchmark
+    public float jackpotTrustedEngineOps() {
+        try (NDManager scope = manager.newSubManager();
+             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
+            logits.tempAttach(scope);
+            NDArray loss = JackpotDjl.policyLoss(config, logits, rollout, null, trustedEngineOps).loss();
             gc.backward(loss);
             return loss.getFloat();
         }

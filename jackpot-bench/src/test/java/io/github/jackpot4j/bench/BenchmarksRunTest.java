@@ -35,8 +35,8 @@ class BenchmarksRunTest {
                 .shouldFailOnError(true)
                 .build();
         Collection<RunResult> results = new Runner(options).run();
-        assertEquals(8, results.size(),
-                "fusedSequential, fusedParallel, nd4jOpByOp, djlOpByOp, djlOpByOpNoMetrics, djlOpByOpTrusted, validate, onePassRead");
+        assertEquals(9, results.size(), "fusedSequential, fusedParallel, nd4jOpByOp, djlOpByOp, djlOpByOpNoMetrics,"
+                + " djlOpByOpTrusted, djlOpByOpEngineOps, validate, onePassRead");
         for (RunResult r : results) {
             double score = r.getPrimaryResult().getScore();
             assertTrue(Double.isFinite(score) && score > 0, r.getParams().getBenchmark() + " scored " + score);
