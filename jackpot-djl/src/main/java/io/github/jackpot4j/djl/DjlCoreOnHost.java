@@ -96,8 +96,9 @@ record DjlCoreOnHost(NDArray accept, NDArray weights, NDArray zApprox, NDArray z
         } else if (rollout.step >= 0) {
             batch.step(rollout.step);
         }
-        if (call.vocab() > 0 && call.vocab() <= Integer.MAX_VALUE) {
-            batch.vocabSize((int) call.vocab());
+        long vocab = call.vocab() > 0 ? call.vocab() : idBound(side.topIds(), target.ids);
+        if (vocab > 0 && vocab <= Integer.MAX_VALUE) {
+            batch.vocabSize((int) vocab); // the core's union then tests membership on a bit set over ids
         }
         JackpotResult result = JackpotResult.allocate(b, t);
         try {
@@ -127,6 +128,39 @@ record DjlCoreOnHost(NDArray accept, NDArray weights, NDArray zApprox, NDArray z
     /** The statistics κ and the loss denominators come from (the global ones when given). */
     BatchStatistics scope() {
         return result.statistics();
+    }
+
+    /**
+     * Without the vocabulary (the log-prob entry point with a cached rollout), 1 + the largest id of
+     * both lists when that is at most 2^22 (so the core may use its bit set), else −1 (its hash set).
+     * A negative id gives −1 as well.
+     */
+    private static long idBound(NDArray rolloutIds, NDArray targetIds) {
+        long max = -1;
+        for (NDArray ids : new NDArray[] {rolloutIds, targetIds}) {
+            Buffer buffer = DjlHost.ids(ids);
+            int n = buffer.limit();
+            if (buffer instanceof LongBuffer) {
+                LongBuffer longs = (LongBuffer) buffer;
+                for (int i = 0; i < n; i++) {
+                    long id = longs.get(i);
+                    if (id < 0) {
+                        return -1;
+                    }
+                    max = Math.max(max, id);
+                }
+            } else {
+                IntBuffer ints = (IntBuffer) buffer;
+                for (int i = 0; i < n; i++) {
+                    int id = ints.get(i);
+                    if (id < 0) {
+                        return -1;
+                    }
+                    max = Math.max(max, id);
+                }
+            }
+        }
+        return max < (1L << 22) ? max + 1 : -1;
     }
 
     private static FloatView floats(NDArray a, int... shape) {

@@ -18,7 +18,7 @@ import java.util.stream.IntStream;
 
 /**
  * Host loops over CPU arrays, for the steps where libtorch's CPU kernels are slow or take many small
- * ops (the distinct-ids rule of MATH.md §1, the top-k of §1/§4, the union's membership test of §4).
+ * ops (the distinct-ids rule of MATH.md §1, the top-k of §1/§4).
  * An array is read in place through a direct buffer on the tensor's memory, which does not keep the
  * tensor alive: callers hold the array until the loop ends. Loops split their rows over PyTorch's
  * intra-op thread count (the user's {@code ai.djl.pytorch.num_threads}), run on the common pool and

@@ -8,9 +8,6 @@ import ai.djl.ndarray.types.Shape;
 import io.github.jackpot4j.core.JackpotConfig;
 import io.github.jackpot4j.core.MissingRolloutProb;
 
-import java.lang.ref.Reference;
-import java.nio.Buffer;
-import java.nio.FloatBuffer;
 
 /**
  * The top-k union normalizer of MATH.md §4 on NDArrays, as the core's {@code UnionNormalizer}:
@@ -70,74 +67,17 @@ record DjlUnionNormalizer(NDArray zApprox, NDArray totals) {
 
     /**
      * [..., j] = 1 where target id j is not in the rollout list (the target's extra ids of the union), 0
-     * where it is, float32. On the CPU a host loop over the ids read in place ({@link DjlHost}): the
-     * rollout ids as a bit set over ids, one test per target id (k comparisons when an id is beyond it). Elsewhere one [..., k] comparison per rollout position, OR-ed
-     * — k passes over [B,T,k] booleans instead of building [B,T,k,k] and reducing its short axis, which
-     * PyTorch does not vectorize.
+     * where it is, float32: one [..., k] comparison per rollout position, OR-ed — k passes over [B,T,k]
+     * booleans instead of building [B,T,k,k] and reducing its short axis, which PyTorch does not
+     * vectorize. (On CPU arrays the whole union is the core's, {@link DjlCoreOnHost}.)
      */
     static NDArray onlyTarget(NDArray rolloutIds, NDArray targetIds) {
-        if (DjlHost.readable(rolloutIds, DataType.INT64, DataType.INT32)
-                && DjlHost.readable(targetIds, DataType.INT64, DataType.INT32) && !targetIds.isEmpty()) {
-            return onlyTargetOnHost(rolloutIds, targetIds, DjlHost.threads(targetIds));
-        }
-        return onlyTargetOnDevice(rolloutIds, targetIds);
-    }
-
-    /** {@link #onlyTarget} by device ops (any device). */
-    static NDArray onlyTargetOnDevice(NDArray rolloutIds, NDArray targetIds) {
         long k = rolloutIds.getShape().get(rolloutIds.getShape().dimension() - 1);
         NDArray in = rolloutIds.get("..., 0:1").eq(targetIds);
         for (long i = 1; i < k; i++) {
             in = in.logicalOr(rolloutIds.get("..., " + i + ":" + (i + 1)).eq(targetIds));
         }
         return in.logicalNot().toType(DataType.FLOAT32, false);
-    }
-
-    /** {@link #onlyTarget} by a host loop, the tokens split into {@code threads} ranges. */
-    static NDArray onlyTargetOnHost(NDArray rolloutIds, NDArray targetIds, int threads) {
-        Shape shape = targetIds.getShape();
-        int k = (int) shape.get(shape.dimension() - 1);
-        int tokens = Math.toIntExact(targetIds.size() / k);
-        NDArray result = DjlHost.newArray(targetIds.getManager(), shape, DataType.FLOAT32);
-        FloatBuffer only = DjlHost.floats(result);
-        try {
-            Buffer rollout = DjlHost.ids(rolloutIds);
-            Buffer target = DjlHost.ids(targetIds);
-            DjlHost.forRows(tokens, threads, (from, to) -> {
-                long[] r = new long[k];
-                long[] t = new long[k];
-                int[] narrow = new int[k];
-                float[] row = new float[k];
-                DjlHost.IdBits inRollout = new DjlHost.IdBits();
-                for (int token = from; token < to; token++) {
-                    DjlHost.copyIds(rollout, token * k, r, narrow, k);
-                    DjlHost.copyIds(target, token * k, t, narrow, k);
-                    int at = token * k;
-                    if (inRollout.holds(r, k)) { // the rollout ids as bits, each target id one test
-                        inRollout.addAll(r, k);
-                        for (int j = 0; j < k; j++) {
-                            row[j] = inRollout.contains(t[j]) ? 0f : 1f;
-                        }
-                        inRollout.clear(r, k);
-                    } else { // ids beyond the bit set: k comparisons per target id, no branch
-                        for (int j = 0; j < k; j++) {
-                            long id = t[j];
-                            boolean in = false;
-                            for (int i = 0; i < k; i++) {
-                                in |= r[i] == id;
-                            }
-                            row[j] = in ? 0f : 1f;
-                        }
-                    }
-                    only.put(at, row); // straight into the result's memory
-                }
-            });
-        } finally {
-            Reference.reachabilityFence(rolloutIds);
-            Reference.reachabilityFence(targetIds);
-            Reference.reachabilityFence(result);
-        }
-        return result;
     }
 
     /** Σ_{V_k} min(q̂, p̂/λ) with q̂, p̂ renormalized over V_k; 0 where either mass is 0. */

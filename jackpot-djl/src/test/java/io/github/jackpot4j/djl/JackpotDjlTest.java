@@ -425,6 +425,34 @@ class JackpotDjlTest {
         }
     }
 
+    /**
+     * The log-prob entry point does not know V: the core's union then tests membership on a bit set up
+     * to the largest id (ids below 2^22) or on a hash set (larger ids). Shifting every top-k id by
+     * 5,000,000 (beyond the bit set) changes nothing but that choice: the same bits.
+     */
+    @Test
+    void idsBeyondTheBitSetGiveTheSameWeights() {
+        SplittableRandom rng = new SplittableRandom(404L);
+        JackpotConfig config = JackpotConfig.builder().topK(4).build();
+        for (int trial = 0; trial < 4; trial++) {
+            DjlCase c = DjlCase.random(rng, 3, 5, 12, 4, false);
+            try (NDManager m = manager.newSubManager()) {
+                float[][] weights = new float[2][];
+                for (int shifted = 0; shifted < 2; shifted++) {
+                    if (shifted == 1) {
+                        for (int i = 0; i < c.rolloutTopIds.length; i++) {
+                            c.rolloutTopIds[i] += 5_000_000L;
+                            c.targetTopIds[i] += 5_000_000L;
+                        }
+                    }
+                    JackpotLossOutput out = JackpotDjl.policyLoss(config, c.logProbs(m), c.target(m), c.rollout(m), null);
+                    weights[shifted] = out.weights().toFloatArray();
+                }
+                assertArrayEquals(weights[0], weights[1], "trial " + trial);
+            }
+        }
+    }
+
     @Test
     void budgetModeSolvesLambdaOnTheDeviceLikeTheCore() {
         for (JackpotDjl.Options options : PATHS)
