@@ -107,13 +107,7 @@ public class DjlLossBenchmark {
     /** The adapter's Jackpot loss (MATH.md §3-§7 and §10 metrics), forward and backward. */
     @Benchmark
     public float jackpot() {
-        try (NDManager scope = manager.newSubManager();
-             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            logits.tempAttach(scope);
-            NDArray loss = JackpotDjl.policyLoss(config, logits, rollout).loss();
-            gc.backward(loss);
-            return loss.getFloat();
-        }
+        return jackpot(JackpotDjl.Options.defaults());
     }
 
     /**
@@ -122,13 +116,7 @@ public class DjlLossBenchmark {
      */
     @Benchmark
     public float jackpotTrusted() {
-        try (NDManager scope = manager.newSubManager();
-             GradientCollector gc = Engine.getInstance().newGradientCollector()) {
-            logits.tempAttach(scope);
-            NDArray loss = JackpotDjl.policyLoss(config, logits, rollout, null, trusted).loss();
-            gc.backward(loss);
-            return loss.getFloat();
-        }
+        return jackpot(trusted);
     }
 
     /**
@@ -137,10 +125,14 @@ public class DjlLossBenchmark {
      */
     @Benchmark
     public float jackpotTrustedEngineOps() {
+        return jackpot(trustedEngineOps);
+    }
+
+    private float jackpot(JackpotDjl.Options options) {
         try (NDManager scope = manager.newSubManager();
              GradientCollector gc = Engine.getInstance().newGradientCollector()) {
             logits.tempAttach(scope);
-            NDArray loss = JackpotDjl.policyLoss(config, logits, rollout, null, trustedEngineOps).loss();
+            NDArray loss = JackpotDjl.policyLoss(config, logits, rollout, null, options).loss();
             gc.backward(loss);
             return loss.getFloat();
         }

@@ -139,25 +139,14 @@ record DjlCoreOnHost(NDArray accept, NDArray weights, NDArray zApprox, NDArray z
         long max = -1;
         for (NDArray ids : new NDArray[] {rolloutIds, targetIds}) {
             Buffer buffer = DjlHost.ids(ids);
-            int n = buffer.limit();
-            if (buffer instanceof LongBuffer) {
-                LongBuffer longs = (LongBuffer) buffer;
-                for (int i = 0; i < n; i++) {
-                    long id = longs.get(i);
-                    if (id < 0) {
-                        return -1;
-                    }
-                    max = Math.max(max, id);
+            LongBuffer longs = buffer instanceof LongBuffer ? (LongBuffer) buffer : null;
+            IntBuffer ints = longs == null ? (IntBuffer) buffer : null;
+            for (int i = 0, n = buffer.limit(); i < n; i++) {
+                long id = longs != null ? longs.get(i) : ints.get(i);
+                if (id < 0) {
+                    return -1;
                 }
-            } else {
-                IntBuffer ints = (IntBuffer) buffer;
-                for (int i = 0; i < n; i++) {
-                    int id = ints.get(i);
-                    if (id < 0) {
-                        return -1;
-                    }
-                    max = Math.max(max, id);
-                }
+                max = Math.max(max, id);
             }
         }
         return max < (1L << 22) ? max + 1 : -1;
