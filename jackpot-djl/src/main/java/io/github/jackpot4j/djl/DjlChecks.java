@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 
 import java.lang.ref.Reference;
 import java.nio.Buffer;
+import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,40 +19,91 @@ import java.util.function.UnaryOperator;
 /**
  * The value rules of MATH.md §1, with the core's message format; shapes and dtypes are checked at
  * once on the host (static methods). A deferred instance collects one cheap device test per rule (a
- * whole-array reduction to a 0-d boolean) and {@link #verify()} reads them all back in one host read;
+ * whole-array reduction to a 0-d boolean; on a float32 CPU array, a Java loop over it read in place
+ * instead of engine ops) and {@link #verify()} reads them all back in one host read;
  * only when one fails are the exact checks run again in order, to name the input, its first bad index
  * and value (the error path, never the training path).
  */
 final class DjlChecks {
     private static final float LOG_PROB_TOLERANCE = 1e-4f;
 
-    /** A rule: a device test of a whole array (true = some element breaks it) and the check that names it. */
-    private record Rule(UnaryOperator<NDArray> flag, BiConsumer<String, NDArray> check) {
+    /**
+     * A rule: a device test of a whole array (true = some element breaks it), the check that names it,
+     * and, for float32 CPU arrays, the same test as one Java loop over the array read in place (no
+     * engine op; null: the device test everywhere).
+     */
+    private record Rule(UnaryOperator<NDArray> flag, BiConsumer<String, NDArray> check, Broken host) {
+        Rule(UnaryOperator<NDArray> flag, BiConsumer<String, NDArray> check) {
+            this(flag, check, null);
+        }
+    }
+
+    /** True when some element of a float32 CPU array breaks a rule (the array read in place). */
+    private interface Broken {
+        boolean test(FloatBuffer values);
     }
 
     private static final Rule LOG_PROBS = new Rule(a -> float32(a).max().lte(LOG_PROB_TOLERANCE).logicalNot(),
             (name, a) -> element(name, a, f -> f.isNaN().logicalOr(f.gt(LOG_PROB_TOLERANCE)),
-                    " is not a log-prob; log-probs must be <= 0 (-inf is allowed), not NaN or +inf"));
+                    " is not a log-prob; log-probs must be <= 0 (-inf is allowed), not NaN or +inf"),
+            f -> {
+                for (int i = 0, n = f.limit(); i < n; i++) {
+                    if (!(f.get(i) <= LOG_PROB_TOLERANCE)) {
+                        return true;
+                    }
+                }
+                return false;
+            });
     // max − min is ±∞ or NaN iff an element is (or, harmlessly, when it overflows: the exact check then passes)
     private static final Rule FINITE = new Rule(a -> float32(a).max().sub(float32(a).min()).abs()
             .lt(Float.POSITIVE_INFINITY).logicalNot(),
-            (name, a) -> element(name, a, f -> f.isNaN().logicalOr(f.isInfinite()), " is not finite"));
+            (name, a) -> element(name, a, f -> f.isNaN().logicalOr(f.isInfinite()), " is not finite"),
+            f -> {
+                for (int i = 0, n = f.limit(); i < n; i++) {
+                    float x = f.get(i);
+                    if (x - x != 0f) { // NaN for NaN and ±∞
+                        return true;
+                    }
+                }
+                return false;
+            });
     private static final Rule MASK = new Rule(a -> zeroOrOne(float32(a)).all().logicalNot(),
-            (name, a) -> element(name, a, f -> zeroOrOne(f).logicalNot(), " must be 0 or 1"));
+            (name, a) -> element(name, a, f -> zeroOrOne(f).logicalNot(), " must be 0 or 1"),
+            f -> {
+                for (int i = 0, n = f.limit(); i < n; i++) {
+                    float x = f.get(i);
+                    if (x != 0f && x != 1f) {
+                        return true;
+                    }
+                }
+                return false;
+            });
     private static final Rule UNIFORMS = new Rule(a -> float32(a).min().gte(0f).logicalAnd(float32(a).max().lt(1f))
             .logicalNot(),
-            (name, a) -> element(name, a, f -> f.lt(0f).logicalOr(f.gte(1f)).logicalOr(f.isNaN()), " is outside [0, 1)"));
+            (name, a) -> element(name, a, f -> f.lt(0f).logicalOr(f.gte(1f)).logicalOr(f.isNaN()), " is outside [0, 1)"),
+            f -> {
+                for (int i = 0, n = f.limit(); i < n; i++) {
+                    float x = f.get(i);
+                    if (!(x >= 0f && x < 1f)) {
+                        return true;
+                    }
+                }
+                return false;
+            });
     private static final Rule DISTINCT = new Rule(DjlChecks::repeats, DjlChecks::distinctExact);
     private static final Rule LOGITS = new Rule(a -> badRows(float32(a).max(new int[] {-1})).any(),
             DjlChecks::logitsExact);
 
     private final boolean values;
+    /** Java loops over CPU arrays where a rule has one (false: the device tests everywhere, as on a GPU). */
+    private final boolean onHost;
     private final NDList flags = new NDList();
     private final List<Runnable> exact = new ArrayList<>();
     private boolean hostFailed;
 
-    private DjlChecks(boolean values) {
+    private DjlChecks(boolean values, boolean onHost) {
         this.values = values;
+        this.onHost = onHost;
     }
 
     /**
@@ -59,7 +111,15 @@ final class DjlChecks {
      * (trusted inputs) skips the value rules, except those {@link #ids} marks as always checked.
      */
     static DjlChecks deferred(boolean values) {
-        return new DjlChecks(values);
+        return deferred(values, true);
+    }
+
+    /**
+     * {@link #deferred(boolean)}; {@code onHost = false} keeps the device tests for CPU arrays too
+     * ({@code Options.hostKernel(false)}: the op sequence a GPU runs).
+     */
+    static DjlChecks deferred(boolean values, boolean onHost) {
+        return new DjlChecks(values, onHost);
     }
 
     /** NaN, +∞ or a log-prob above the tolerance. */
@@ -90,7 +150,7 @@ final class DjlChecks {
         if (k < 2 || !values || ids.isEmpty()) {
             return;
         }
-        if (DjlHost.readable(ids, DataType.INT64, DataType.INT32)) {
+        if (onHost && DjlHost.readable(ids, DataType.INT64, DataType.INT32)) {
             hostFailed |= repeatsInPlace(ids, (int) k, DjlHost.threads(ids));
             exact.add(() -> distinctExact(name, ids));
         } else {
@@ -153,6 +213,14 @@ final class DjlChecks {
                     throw new IllegalStateException(n + ": NaN log-probs from logits that pass the logits rule");
                 }
             }
+        }, f -> {
+            for (int i = 0, n = f.limit(); i < n; i++) {
+                float x = f.get(i);
+                if (x != x) {
+                    return true;
+                }
+            }
+            return false;
         }));
     }
 
@@ -164,7 +232,15 @@ final class DjlChecks {
 
     private void register(String name, NDArray a, Rule rule) {
         if (!a.isEmpty()) { // an empty array breaks no rule (and torch refuses its full reductions)
-            flags.add(rule.flag().apply(a));
+            if (onHost && rule.host() != null && DjlHost.readable(a, DataType.FLOAT32)) {
+                try { // a float32 CPU array: the test as a Java loop over it, read in place
+                    hostFailed |= rule.host().test(DjlHost.floats(a));
+                } finally {
+                    Reference.reachabilityFence(a);
+                }
+            } else {
+                flags.add(rule.flag().apply(a));
+            }
             exact.add(() -> rule.check().accept(name, a));
         }
     }

@@ -84,7 +84,7 @@ public final class JackpotDjl {
         try (NDManager sub = caller.newSubManager(policyLogits.getDevice())) {
             tempAttach(sub, List.of(policyLogits), rollout.arrays());
             DjlInputs.logitsEntry(config.topK(), "policy_logits", policyLogits, rollout);
-            DjlChecks checks = DjlChecks.deferred(validate);
+            DjlChecks checks = DjlChecks.deferred(validate, options.hostKernel());
             DjlInputs.rollout(config, rollout, new Shape(logitShape.get(0), logitShape.get(1)), logitShape.get(2),
                     checks);
             boolean float32 = policyLogits.getDataType() == DataType.FLOAT32;
@@ -148,8 +148,9 @@ public final class JackpotDjl {
      * @param hostKernel     {@code true} (the default): when every input is a CPU array of float32 values
      *                       and int32/int64 ids, the part of the loss without a gradient (§3-§6 and the
      *                       §10 metrics) is computed by jackpot-core's fused kernel over the arrays' memory,
-     *                       and libtorch runs only the objective of §7 and its aggregation; {@code false}:
-     *                       the engine's ops for every step on every device — the op sequence a GPU runs.
+     *                       libtorch runs only the objective of §7 and its aggregation, and the value
+     *                       checks of CPU arrays are Java loops over them; {@code false}: the engine's ops
+     *                       for every step and check on every device — the op sequence a GPU runs.
      *                       The loss, weights and gradient agree within float32 rounding (docs/djl.md)
      */
     public record Options(boolean validateInputs, boolean metrics, boolean hostKernel) {
@@ -192,7 +193,7 @@ public final class JackpotDjl {
         try (NDManager sub = caller.newSubManager(logProbs.getDevice())) {
             tempAttach(sub, List.of(logProbs), rollout.arrays(), target.arrays());
             long vocab = rollout.rolloutLogits != null ? rollout.rolloutLogits.getShape().get(2) : Long.MAX_VALUE;
-            DjlChecks checks = DjlChecks.deferred(validate);
+            DjlChecks checks = DjlChecks.deferred(validate, options.hostKernel());
             DjlInputs.logProbsEntry(config.topK(), logProbs, rollout, checks);
             DjlInputs.rollout(config, rollout, tokens, vocab, checks);
             checks.logProbs("log_probs", logProbs);

@@ -89,12 +89,17 @@ class DjlBadInputMatrixTest {
 
     /** Runs one entry point; the output is closed (a case that does not throw fails before that matters). */
     static void run(Entry e, JackpotConfig config, DjlCase c, NDManager m) {
+        run(e, config, c, m, JackpotDjl.Options.defaults());
+    }
+
+    /** {@link #run(Entry, JackpotConfig, DjlCase, NDManager)} with the policy entry points' options. */
+    static void run(Entry e, JackpotConfig config, DjlCase c, NDManager m, JackpotDjl.Options options) {
         switch (e) {
             case POLICY_LOGITS:
-                JackpotDjl.policyLoss(config, c.policyLogits(m), c.rollout(m)).close();
+                JackpotDjl.policyLoss(config, c.policyLogits(m), c.rollout(m), null, options).close();
                 break;
             case POLICY_LOG_PROBS:
-                JackpotDjl.policyLoss(config, c.logProbs(m), c.target(m), c.rollout(m), null).close();
+                JackpotDjl.policyLoss(config, c.logProbs(m), c.target(m), c.rollout(m), null, options).close();
                 break;
             case ACTOR:
                 JackpotDjl.actorLoss(config, c.actorLogits(m), c.rollout(m)).close();
@@ -268,12 +273,16 @@ class DjlBadInputMatrixTest {
                     // as the actor's mismatch, tested below
                     continue;
                 }
-                tests.add(dynamicTest(bad.field + " " + bad.what + " via " + e, () -> {
+                boolean policy = e == Entry.POLICY_LOGITS || e == Entry.POLICY_LOG_PROBS;
+                // the policy entry points: with the CPU's Java checks and core kernel, and with the engine's ops
+                for (JackpotDjl.Options options : policy ? JackpotDjlTest.PATHS : new JackpotDjl.Options[] {JackpotDjl.Options.defaults()})
+                tests.add(dynamicTest(bad.field + " " + bad.what + " via " + e
+                        + (policy ? " (" + JackpotDjlTest.path(options) + ")" : ""), () -> {
                     DjlCase c = base(bad.latest);
                     bad.change.accept(c);
                     try (NDManager m = manager.newSubManager()) {
                         IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
-                                () -> run(e, config(bad.k), c, m), bad.field + " " + bad.what + " via " + e);
+                                () -> run(e, config(bad.k), c, m, options), bad.field + " " + bad.what + " via " + e);
                         String msg = ex.getMessage();
                         assertTrue(msg.contains(bad.field), "message must name " + bad.field + ": " + msg);
                         if (bad.value) {
