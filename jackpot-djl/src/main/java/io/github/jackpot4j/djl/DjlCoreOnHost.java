@@ -149,7 +149,7 @@ record DjlCoreOnHost(NDArray accept, NDArray weights, NDArray zApprox, NDArray z
                 max = Math.max(max, id);
             }
         }
-        return max < (1L << 22) ? max + 1 : -1;
+        return max <= DjlHost.IdBits.MAX_ID ? max + 1 : -1;
     }
 
     private static FloatView floats(NDArray a, int... shape) {

@@ -17,12 +17,13 @@ import java.util.Arrays;
  * lists of MATH.md §1, §4), as {@code NDArray.topK(k, -1)} gives them: values in descending order with
  * NaN ranked above every number, and their int64 ids. On the CPU a float32 array is read in place and
  * scanned in Java ({@link DjlHost}) — one compare per element against a threshold near the k-th best —
- * which is several times faster than libtorch's per-row partial sort of a vocabulary. Other devices, dtypes and long lists use the engine's {@code topK}. Ties
+ * which is several times faster than libtorch's per-row partial sort of a vocabulary. Other devices,
+ * dtypes and long lists use the engine's {@code topK}. Ties
  * keep the lower id first; which of several equal log-probs at the k-th place is kept is not part of
  * the math (either choice is a top-k list).
  */
 final class DjlTopK {
-    /** Above this k the engine's top-k is used (the scan sorts a candidate buffer of 8k + 64 keys whenever it fills). */
+    /** Above this k the engine's top-k is used (without a hint, each entry that passes is inserted in a sorted list of k). */
     static final int MAX_HOST_K = 64;
 
     private DjlTopK() {
@@ -211,7 +212,7 @@ final class DjlTopK {
 
     /**
      * Reorders {@code a[0..n)} (distinct keys) so that {@code a[0..k)} holds its k smallest, the k-th
-     * smallest at {@code a[k - 1]} (quickselect, median-of-three pivots; expected O(n)). Nothing when n ≤ k.
+     * smallest at {@code a[k - 1]} (quickselect, median-of-three pivots; expected O(n)). Nothing when n < k.
      */
     static void select(long[] a, int n, int k) {
         int lo = 0;
