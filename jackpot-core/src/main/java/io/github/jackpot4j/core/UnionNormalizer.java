@@ -38,14 +38,14 @@ final class UnionNormalizer {
         /** Positions in the target list of the ids not in the rollout list. */
         final int[] extra;
         final int topK;
-        /** Tokens [blockStart, blockEnd) have their exponentials' table-free parts in the arrays below. */
+        /** Tokens [blockStart, blockEnd) have their rollout lists' exponentials in {@link #blockExp}. */
         int blockStart;
         int blockEnd = -1;
         /** A block's log-probs as doubles (the input of {@link FastExp#prepare}). */
         final double[] blockIn;
-        /** Per list (rollout, target at rollout, target, cross): {@link FastExp#shifted} and {@link FastExp#poly}. */
-        final double[][] blockShifted = new double[4][];
-        final double[][] blockPoly = new double[4][];
+        /** The block's {@link FastExp#shifted} and {@link FastExp#poly} parts, one list at a time. */
+        final double[] blockShifted;
+        final double[] blockPoly;
         /** The finished exponentials of the two rollout-list inputs (every element is a union member). */
         final double[][] blockExp = new double[2][];
         /** One bit per vocabulary id when the vocabulary is known and small enough ({@link #BITSET_MAX_VOCAB}). */
@@ -62,10 +62,8 @@ final class UnionNormalizer {
             extra = new int[Math.max(topK, 1)];
             int size = blockTokens(topK) * Math.max(topK, 1);
             blockIn = new double[size];
-            for (int l = 0; l < 4; l++) {
-                blockShifted[l] = new double[size];
-                blockPoly[l] = new double[size];
-            }
+            blockShifted = new double[size];
+            blockPoly = new double[size];
             blockExp[0] = new double[size];
             blockExp[1] = new double[size];
         }
@@ -163,10 +161,6 @@ final class UnionNormalizer {
         final int o = (t - s.blockStart) * k;
         final double[] qs = s.blockExp[0];
         final double[] ps = s.blockExp[1];
-        final double[] ts = s.blockShifted[2];
-        final double[] tp = s.blockPoly[2];
-        final double[] cs = s.blockShifted[3];
-        final double[] cp = s.blockPoly[3];
         double fill = 0.0;
         if (cross == null && boundMissing) {
             double smallestRolloutProb = Double.POSITIVE_INFINITY;
@@ -193,8 +187,8 @@ final class UnionNormalizer {
         // bounds the unseen q from above. Added in the same order as before, so the same bits.
         for (int e = 0; e < m; e++) {
             final int j = extra[e];
-            final double pe = FastExp.finish(targetLp.get(base + j), ts[o + j], tp[o + j]);
-            final double qe = cross != null ? FastExp.finish(cross.get(base + j), cs[o + j], cp[o + j]) : fill;
+            final double pe = FastExp.exp(targetLp.get(base + j));
+            final double qe = cross != null ? FastExp.exp(cross.get(base + j)) : fill;
             rolloutMass += qe;
             targetMass += pe;
             z += Math.min(qe, pe * invLambda);
@@ -206,45 +200,37 @@ final class UnionNormalizer {
     }
 
     /**
-     * The table-free parts of the exponentials ({@link FastExp#prepare}, vectorized by the JIT) of every
-     * list element of tokens [t, t + {@link #blockTokens}) (capped at the batch's end): the tokens a
-     * worker visits next. Padding tokens and target ids already in the rollout list are prepared too
-     * (cheap in vector form); only the scalar {@link FastExp#finish} is per union member.
+     * The exponentials of the two rollout-list inputs (q and p at the rollout's ids) of tokens
+     * [t, t + {@link #blockTokens}) (capped at the batch's end): the tokens a worker visits next. Padding
+     * tokens are done too (cheap in vector form). The target list's extra ids, a few per token, take
+     * the scalar {@link FastExp#exp} (the same operations, so the same bits) where they are summed.
      */
     private void prepareBlock(int t, Scratch s) {
         int tokens = batch.batchSize * batch.length;
         int end = Math.min(tokens, t + blockTokens(k));
         int n = (end - t) * k;
         int from = t * k;
-        prepareList(batch.rolloutTopkLogProbs, from, n, s, 0);
-        finishList(n, s, 0);
-        prepareList(batch.targetLogProbsAtRolloutTopk, from, n, s, 1);
-        finishList(n, s, 1);
-        prepareList(batch.targetTopkLogProbs, from, n, s, 2);
-        if (crossRolloutLogProbs != null) {
-            prepareList(crossRolloutLogProbs, from, n, s, 3);
-        }
+        exponentials(batch.rolloutTopkLogProbs, from, n, s, s.blockExp[0]);
+        exponentials(batch.targetLogProbsAtRolloutTopk, from, n, s, s.blockExp[1]);
         s.blockStart = t;
         s.blockEnd = end;
     }
 
-    /** Every element of the rollout lists is a union member: their exponentials are finished for the whole block. */
-    private static void finishList(int n, Scratch s, int list) {
+    /**
+     * e^x of the block's elements [from, from + n) of one rollout list into {@code exp} (every element of
+     * those lists is a union member): the table-free parts in a loop the JIT vectorizes, then the lookups.
+     */
+    private static void exponentials(FloatView view, int from, int n, Scratch s, double[] exp) {
         final double[] in = s.blockIn;
-        final double[] shifted = s.blockShifted[list];
-        final double[] poly = s.blockPoly[list];
-        final double[] exp = s.blockExp[list];
-        for (int i = 0; i < n; i++) {
-            exp[i] = FastExp.finish(in[i], shifted[i], poly[i]);
-        }
-    }
-
-    private static void prepareList(FloatView view, int from, int n, Scratch s, int list) {
-        final double[] in = s.blockIn;
+        final double[] shifted = s.blockShifted;
+        final double[] poly = s.blockPoly;
         for (int i = 0; i < n; i++) {
             in[i] = view.get(from + i);
         }
-        FastExp.prepare(in, n, s.blockShifted[list], s.blockPoly[list]);
+        FastExp.prepare(in, n, shifted, poly);
+        for (int i = 0; i < n; i++) {
+            exp[i] = FastExp.finish(in[i], shifted[i], poly[i]);
+        }
     }
 
     /**
