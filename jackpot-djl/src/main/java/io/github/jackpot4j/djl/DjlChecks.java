@@ -10,6 +10,8 @@ import ai.djl.ndarray.types.Shape;
 import java.lang.ref.Reference;
 import java.nio.Buffer;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
+import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -172,13 +174,42 @@ final class DjlChecks {
      * {@code always}: also on the trusted path.
      */
     void ids(String name, NDArray ids, long vocab, boolean always) {
-        Rule rule = new Rule(a -> vocab == Long.MAX_VALUE ? a.min().lt(0)
-                : a.min().lt(0).logicalOr(a.max().gte(vocab)), (n, a) -> idsExact(n, a, vocab));
-        if (always) {
-            register(name, ids, rule);
-        } else {
-            value(name, ids, rule);
+        if (!always && !values || ids.isEmpty()) {
+            return;
         }
+        if (onHost && DjlHost.readable(ids, DataType.INT64, DataType.INT32)) { // a Java loop over the ids in place
+            try {
+                hostFailed |= outOfRange(DjlHost.ids(ids), vocab);
+            } finally {
+                Reference.reachabilityFence(ids);
+            }
+            exact.add(() -> idsExact(name, ids, vocab));
+            return;
+        }
+        register(name, ids, new Rule(a -> vocab == Long.MAX_VALUE ? a.min().lt(0)
+                : a.min().lt(0).logicalOr(a.max().gte(vocab)), (n, a) -> idsExact(n, a, vocab)));
+    }
+
+    /** True when an id of {@code ids} (an {@link IntBuffer} or a {@link LongBuffer}) is outside [0, vocab). */
+    static boolean outOfRange(Buffer ids, long vocab) {
+        long min = 0;
+        long max = 0;
+        if (ids instanceof LongBuffer) {
+            LongBuffer longs = (LongBuffer) ids;
+            for (int i = 0, n = longs.limit(); i < n; i++) {
+                long id = longs.get(i);
+                min = Math.min(min, id);
+                max = Math.max(max, id);
+            }
+        } else {
+            IntBuffer ints = (IntBuffer) ids;
+            for (int i = 0, n = ints.limit(); i < n; i++) {
+                int id = ints.get(i);
+                min = Math.min(min, id);
+                max = Math.max(max, id);
+            }
+        }
+        return min < 0 || max >= vocab;
     }
 
     /**
@@ -285,8 +316,8 @@ final class DjlChecks {
     }
 
     /**
-     * True when a list of {@code k} consecutive ids of {@code ids} (a {@link java.nio.LongBuffer} or an
-     * {@link java.nio.IntBuffer}, from index 0 to its limit) repeats one: each list copied out in bulk
+     * True when a list of {@code k} consecutive ids of {@code ids} (a {@link LongBuffer} or an
+     * {@link IntBuffer}, from index 0 to its limit) repeats one: each list copied out in bulk
      * and added to a bit set over ids ({@link DjlHost.IdBits}), or, with an id beyond it, compared
      * pairwise (no branch) when short and sorted when long; the lists split into
      * {@code threads} ranges ({@link DjlHost#anyRows}).
