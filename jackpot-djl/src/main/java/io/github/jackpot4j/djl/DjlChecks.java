@@ -10,8 +10,6 @@ import ai.djl.ndarray.types.Shape;
 import java.lang.ref.Reference;
 import java.nio.Buffer;
 import java.nio.FloatBuffer;
-import java.nio.IntBuffer;
-import java.nio.LongBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -31,17 +29,33 @@ final class DjlChecks {
 
     /**
      * A rule: a device test of a whole array (true = some element breaks it), the check that names it,
-     * and, for float32 CPU arrays, the same test as one Java loop over the array read in place (no
-     * engine op; null: the device test everywhere).
+     * and, for CPU arrays of {@code hostTypes}, the same test as one Java loop over the array read in
+     * place (no engine op; null: the device test everywhere).
      */
-    private record Rule(UnaryOperator<NDArray> flag, BiConsumer<String, NDArray> check, Broken host) {
+    private record Rule(UnaryOperator<NDArray> flag, BiConsumer<String, NDArray> check, Broken host,
+                        DataType... hostTypes) {
         Rule(UnaryOperator<NDArray> flag, BiConsumer<String, NDArray> check) {
-            this(flag, check, null);
+            this(flag, check, (Broken) null);
+        }
+
+        /** A rule whose host test reads float32 arrays. */
+        Rule(UnaryOperator<NDArray> flag, BiConsumer<String, NDArray> check, FloatsBroken host) {
+            this(flag, check, values -> host.test((FloatBuffer) values), DataType.FLOAT32);
+        }
+
+        /** A rule whose host test reads int32 or int64 ids ({@link DjlHost#ids}: an IntBuffer or a LongBuffer). */
+        static Rule overIds(UnaryOperator<NDArray> flag, BiConsumer<String, NDArray> check, Broken host) {
+            return new Rule(flag, check, host, DataType.INT64, DataType.INT32);
         }
     }
 
-    /** True when some element of a float32 CPU array breaks a rule (the array read in place). */
+    /** True when some element of a CPU array breaks a rule (the array read in place, as {@link DjlHost} gives it). */
     private interface Broken {
+        boolean test(Buffer values);
+    }
+
+    /** {@link Broken} for float32 arrays. */
+    private interface FloatsBroken {
         boolean test(FloatBuffer values);
     }
 
@@ -92,7 +106,6 @@ final class DjlChecks {
                 }
                 return false;
             });
-    private static final Rule DISTINCT = new Rule(DjlChecks::repeats, DjlChecks::distinctExact);
     private static final Rule LOGITS = new Rule(a -> badRows(float32(a).max(new int[] {-1})).any(),
             DjlChecks::logitsExact);
 
@@ -148,15 +161,10 @@ final class DjlChecks {
      * with the others. Either way a failure is named by the same exact check.
      */
     void distinct(String name, NDArray ids) {
-        long k = ids.getShape().get(ids.getShape().dimension() - 1);
-        if (k < 2 || !values || ids.isEmpty()) {
-            return;
-        }
-        if (onHost && DjlHost.readable(ids, DataType.INT64, DataType.INT32)) {
-            hostFailed |= repeatsInPlace(ids, (int) k, DjlHost.threads(ids));
-            exact.add(() -> distinctExact(name, ids));
-        } else {
-            value(name, ids, DISTINCT);
+        int k = (int) ids.getShape().get(ids.getShape().dimension() - 1);
+        if (k >= 2) {
+            value(name, ids, Rule.overIds(DjlChecks::repeats, DjlChecks::distinctExact,
+                    values -> repeatsOnHost(values, k, DjlHost.threads(ids))));
         }
     }
 
@@ -174,42 +182,14 @@ final class DjlChecks {
      * {@code always}: also on the trusted path.
      */
     void ids(String name, NDArray ids, long vocab, boolean always) {
-        if (!always && !values || ids.isEmpty()) {
-            return;
-        }
-        if (onHost && DjlHost.readable(ids, DataType.INT64, DataType.INT32)) { // a Java loop over the ids in place
-            try {
-                hostFailed |= outOfRange(DjlHost.ids(ids), vocab);
-            } finally {
-                Reference.reachabilityFence(ids);
-            }
-            exact.add(() -> idsExact(name, ids, vocab));
-            return;
-        }
-        register(name, ids, new Rule(a -> vocab == Long.MAX_VALUE ? a.min().lt(0)
-                : a.min().lt(0).logicalOr(a.max().gte(vocab)), (n, a) -> idsExact(n, a, vocab)));
-    }
-
-    /** True when an id of {@code ids} (an {@link IntBuffer} or a {@link LongBuffer}) is outside [0, vocab). */
-    static boolean outOfRange(Buffer ids, long vocab) {
-        long min = 0;
-        long max = 0;
-        if (ids instanceof LongBuffer) {
-            LongBuffer longs = (LongBuffer) ids;
-            for (int i = 0, n = longs.limit(); i < n; i++) {
-                long id = longs.get(i);
-                min = Math.min(min, id);
-                max = Math.max(max, id);
-            }
+        Rule rule = Rule.overIds(a -> vocab == Long.MAX_VALUE ? a.min().lt(0)
+                : a.min().lt(0).logicalOr(a.max().gte(vocab)), (n, a) -> idsExact(n, a, vocab),
+                values -> DjlHost.idRange(values).outside(vocab));
+        if (always) {
+            register(name, ids, rule);
         } else {
-            IntBuffer ints = (IntBuffer) ids;
-            for (int i = 0, n = ints.limit(); i < n; i++) {
-                int id = ints.get(i);
-                min = Math.min(min, id);
-                max = Math.max(max, id);
-            }
+            value(name, ids, rule);
         }
-        return min < 0 || max >= vocab;
     }
 
     /**
@@ -263,9 +243,9 @@ final class DjlChecks {
 
     private void register(String name, NDArray a, Rule rule) {
         if (!a.isEmpty()) { // an empty array breaks no rule (and torch refuses its full reductions)
-            if (onHost && rule.host() != null && DjlHost.readable(a, DataType.FLOAT32)) {
-                try { // a float32 CPU array: the test as a Java loop over it, read in place
-                    hostFailed |= rule.host().test(DjlHost.floats(a));
+            if (onHost && rule.host() != null && DjlHost.readable(a, rule.hostTypes())) {
+                try { // a CPU array: the test as a Java loop over it, read in place
+                    hostFailed |= rule.host().test(a.getDataType() == DataType.FLOAT32 ? DjlHost.floats(a) : DjlHost.ids(a));
                 } finally {
                     Reference.reachabilityFence(a);
                 }
@@ -316,8 +296,8 @@ final class DjlChecks {
     }
 
     /**
-     * True when a list of {@code k} consecutive ids of {@code ids} (a {@link LongBuffer} or an
-     * {@link IntBuffer}, from index 0 to its limit) repeats one: each list copied out in bulk
+     * True when a list of {@code k} consecutive ids of {@code ids} (a {@link java.nio.LongBuffer} or an
+     * {@link java.nio.IntBuffer}, from index 0 to its limit) repeats one: each list copied out in bulk
      * and added to a bit set over ids ({@link DjlHost.IdBits}), or, with an id beyond it, compared
      * pairwise (no branch) when short and sorted when long; the lists split into
      * {@code threads} ranges ({@link DjlHost#anyRows}).

@@ -138,16 +138,11 @@ record DjlCoreOnHost(NDArray accept, NDArray weights, NDArray zApprox, NDArray z
     private static long idBound(NDArray rolloutIds, NDArray targetIds) {
         long max = -1;
         for (NDArray ids : new NDArray[] {rolloutIds, targetIds}) {
-            Buffer buffer = DjlHost.ids(ids);
-            LongBuffer longs = buffer instanceof LongBuffer ? (LongBuffer) buffer : null;
-            IntBuffer ints = longs == null ? (IntBuffer) buffer : null;
-            for (int i = 0, n = buffer.limit(); i < n; i++) {
-                long id = longs != null ? longs.get(i) : ints.get(i);
-                if (id < 0) {
-                    return -1;
-                }
-                max = Math.max(max, id);
+            DjlHost.IdRange range = DjlHost.idRange(DjlHost.ids(ids));
+            if (range.min() < 0) {
+                return -1;
             }
+            max = Math.max(max, range.max());
         }
         return max <= DjlHost.IdBits.MAX_ID ? max + 1 : -1;
     }

@@ -67,6 +67,36 @@ final class DjlHost {
         return ids.getDataType() == DataType.INT64 ? bytes.asLongBuffer() : bytes.asIntBuffer();
     }
 
+    /** The least and the largest of some ids (Long.MAX_VALUE and Long.MIN_VALUE for none). */
+    record IdRange(long min, long max) {
+        /** True when an id lies outside [0, vocab). */
+        boolean outside(long vocab) {
+            return min < 0 || max >= vocab;
+        }
+    }
+
+    /** The range of the ids of {@code ids} (an {@link IntBuffer} or a {@link LongBuffer}), from index 0 to its limit. */
+    static IdRange idRange(Buffer ids) {
+        long min = Long.MAX_VALUE;
+        long max = Long.MIN_VALUE;
+        if (ids instanceof LongBuffer) {
+            LongBuffer longs = (LongBuffer) ids;
+            for (int i = 0, n = longs.limit(); i < n; i++) {
+                long id = longs.get(i);
+                min = Math.min(min, id);
+                max = Math.max(max, id);
+            }
+        } else {
+            IntBuffer ints = (IntBuffer) ids;
+            for (int i = 0, n = ints.limit(); i < n; i++) {
+                int id = ints.get(i);
+                min = Math.min(min, id);
+                max = Math.max(max, id);
+            }
+        }
+        return new IdRange(min, max);
+    }
+
     /** Copies {@code count} ids of {@code ids} (an {@link IntBuffer} or a {@link LongBuffer}) from {@code index}. */
     static void copyIds(Buffer ids, int index, long[] to, int[] narrow, int count) {
         if (ids instanceof LongBuffer) {
