@@ -214,6 +214,7 @@ final class JackpotKernel {
         final float[] weights = out.weights;
         final float[] perTokenLoss = out.perTokenLoss;
         final float[] grad = out.gradLogProbs;
+        final float[] tokenGrad = out.perTokenGradient;
         final double[] rows = out.rowStats;
         final double weightClip = config.weightClip();
         final boolean maskOnly = config.maskOnly();
@@ -231,6 +232,7 @@ final class JackpotKernel {
                     weights[t] = 0f;
                     perTokenLoss[t] = 0f;
                     grad[t] = 0f;
+                    tokenGrad[t] = 0f;
                     continue;
                 }
                 final double oldLogProb = oldLp.get(t);
@@ -268,6 +270,7 @@ final class JackpotKernel {
                 weights[t] = (float) rho;
                 perTokenLoss[t] = (float) tokenLoss;
                 grad[t] = (float) (coefficient * m * rho * objective.derivative);
+                tokenGrad[t] = (float) (m * rho * objective.derivative);
                 rowLoss += tokenLoss;
                 sumWeight += rho;
                 if (m != 0) { // the weight metrics describe the weights that act: over accepted tokens (§10)

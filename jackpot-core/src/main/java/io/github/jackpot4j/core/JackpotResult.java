@@ -34,6 +34,7 @@ public final class JackpotResult {
     final float[] z;
     final float[] perTokenLoss;
     final float[] gradLogProbs;
+    final float[] perTokenGradient;
     final double[] rowStats;
     final double[] metrics = new double[JackpotMetric.values().length];
     double loss;
@@ -62,6 +63,7 @@ public final class JackpotResult {
         z = new float[n];
         perTokenLoss = new float[n];
         gradLogProbs = new float[n];
+        perTokenGradient = new float[n];
         rowStats = new double[batchSize * ROW_STATS];
     }
 
@@ -118,6 +120,15 @@ public final class JackpotResult {
     /** ∂loss/∂log_probs_t of the aggregated scalar loss (MATH.md §7), [B,T]. */
     public float[] gradLogProbs() {
         return gradLogProbs;
+    }
+
+    /**
+     * ∂loss_t/∂log_probs_t of each token's own loss before aggregation (MATH.md §7), [B,T]:
+     * {@link #gradLogProbs()} without the aggregation's factor (equal to it for {@code token-sum}). For an
+     * engine that backpropagates the per-token losses itself (the DJL adapter on the CPU).
+     */
+    public float[] perTokenGradient() {
+        return perTokenGradient;
     }
 
     /** The aggregated scalar loss. */

@@ -21,12 +21,12 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * The stop-gradient part of the loss — acceptance (MATH.md §3), the union normalizer (§4), the
- * statistics and κ (§5), the weights (§6) and the metrics (§10) — computed by jackpot-core's fused
- * kernel ({@link Jackpot#compute}) over the arrays' own memory, when every input is a CPU array the
+ * Acceptance (MATH.md §3), the union normalizer (§4), the statistics and κ (§5), the weights (§6),
+ * the per-token losses and their derivatives (§7) and the metrics (§10), computed by jackpot-core's
+ * fused kernel ({@link Jackpot#compute}) over the arrays' own memory, when every input is a CPU array the
  * core can read in place (float32; ids int32 or int64; at most 2^31 − 1 bytes). One pass of the core
- * replaces about a hundred small engine ops; libtorch then runs only the part with a gradient, the
- * objective of §7 and its aggregation ({@link DjlKernel}). Other devices, other dtypes and
+ * replaces about a hundred small engine ops; libtorch then only carries the core's per-token
+ * derivatives back into the log-probs ({@link #perTokenLoss}) and aggregates ({@link DjlKernel}). Other devices, other dtypes and
  * {@code Options.hostKernel(false)} keep the engine's ops for every step (docs/djl.md, "On the CPU").
  *
  * @param accept     Mask_t [B,T] as float 0/1
@@ -113,6 +113,24 @@ record DjlCoreOnHost(NDArray accept, NDArray weights, NDArray zApprox, NDArray z
         NDManager sub = call.sub();
         return new DjlCoreOnHost(upload(sub, result.acceptMask(), tokens), upload(sub, result.weights(), tokens),
                 upload(sub, result.zApprox(), tokens), upload(sub, result.z(), tokens), result);
+    }
+
+    /**
+     * m_t·ρ_t·L_t [B,T] (MATH.md §7) with the core's value and, as its gradient into {@code logProbs}, the
+     * core's analytic ∂(m_t·ρ_t·L_t)/∂ℓ_t ({@link JackpotResult#perTokenGradient()}, checked against central
+     * differences in the core and against autograd of the engine's ops in the adapter's tests):
+     * value + (ℓ − SG(ℓ))·derivative, where ℓ − SG(ℓ) is 0 in value and 1 in gradient. ℓ is first raised to
+     * −Float.MAX_VALUE, so a legal −∞ log-prob gives 0 there (its derivative is 0), not ∞ − ∞ = NaN.
+     * Five engine ops instead of the objective's fifteen and their backward.
+     */
+    NDArray perTokenLoss(NDManager sub, NDArray logProbs) {
+        Shape tokens = logProbs.getShape();
+        NDArray value = upload(sub, result.perTokenLoss(), tokens);
+        NDArray derivative = upload(sub, result.perTokenGradient(), tokens);
+        // an engine-owned bound: autograd keeps maximum's operands, and a scalar made from Java data would
+        // read freed memory in the backward after a GC (GcPressureTest)
+        NDArray finite = logProbs.maximum(DjlMath.scalar(logProbs, -Float.MAX_VALUE));
+        return value.add(finite.sub(finite.stopGradient()).mul(derivative));
     }
 
     /** κ as the device path gives it (within float32, so that κ·Zapprox stays finite). */

@@ -21,6 +21,7 @@ import java.util.Map;
  * κ (the core's {@link BatchStatistics}), the weights ({@link DjlWeights}), the objective
  * ({@link DjlPolicyObjective}) and its aggregation ({@link DjlLossAgg}), the metrics
  * ({@link DjlMetricSums}). Inputs arrive validated; every intermediate lives in the call's sub-manager.
+ * On CPU arrays {@link DjlCoreOnHost} computes all of it but the aggregation with the core's kernel.
  */
 final class DjlKernel {
     private DjlKernel() {
@@ -58,23 +59,28 @@ final class DjlKernel {
                     + " trainer's global step (or any counter that changes with every new batch of rollouts), so that"
                     + " every step draws fresh rejection uniforms (MATH.md §3; docs/math.md, \"Rejection draws\")");
         }
-        // §7 objective (gradient flows through r only)
-        DjlPolicyObjective objective = DjlPolicyObjective.evaluate(config, logProbs, oldLp, advantages);
         NDArray mask = rollout.responseMask != null ? rollout.responseMask.toType(DataType.FLOAT32, false) : null;
         if (call.options().hostKernel() && DjlCoreOnHost.applies(
                 DjlCoreOnHost.floatInputs(logProbs, oldLp, advantages, mask, givenUniforms, side, target),
                 List.of(side.topIds(), target.ids))) {
-            // §3-§6, §10 by the core's fused kernel over the arrays in place
+            // §3-§7, §10 by the core's fused kernel over the arrays in place; libtorch only carries the
+            // core's per-token derivative back into the log-probs and aggregates
             DjlCoreOnHost host = DjlCoreOnHost.compute(call, logProbs, oldLp, advantages, mask, givenUniforms, side, target);
-            NDArray perToken = host.accept().mul(host.weights()).mul(objective.value());
+            NDArray perToken = host.perTokenLoss(call.sub(), logProbs);
             NDArray loss = DjlLossAgg.aggregate(config, perToken, host.accept(), host.scope().acceptedTokens(),
                     host.scope().sequences(), tokens.get(1));
             Map<String, Double> metrics = call.options().metrics() ? Map.copyOf(host.result().metrics())
                     : Collections.emptyMap();
-            float lossValue = call.options().validateInputs() ? loss.getFloat() : Float.NaN;
+            // a loss beyond float32 is named by the core's value (±∞): its derivative overflows too, and
+            // the device's value + 0·∞ would read NaN
+            float coreLoss = (float) host.result().loss();
+            float lossValue = !call.options().validateInputs() ? Float.NaN
+                    : Float.isFinite(coreLoss) ? loss.getFloat() : coreLoss;
             return output(call, new JackpotLossOutput(loss, host.weights(), host.accept(), host.zApprox(), host.z(),
                     perToken, metrics, host.kappa(), host.batchStatistics()), lossValue);
         }
+        // §7 objective (gradient flows through r only)
+        DjlPolicyObjective objective = DjlPolicyObjective.evaluate(config, logProbs, oldLp, advantages);
         NDArray valid = mask != null ? mask : call.sub().ones(tokens, DataType.FLOAT32);
         NDArray targetLp = config.target() == Target.LATEST ? logProbs.stopGradient() : oldLp;
 

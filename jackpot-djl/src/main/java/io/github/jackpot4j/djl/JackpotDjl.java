@@ -146,9 +146,9 @@ public final class JackpotDjl {
      * @param metrics        {@code false}: skip the §10 metrics (their reductions and host read);
      *                       {@code metrics()} is then empty
      * @param hostKernel     {@code true} (the default): when every input is a CPU array of float32 values
-     *                       and int32/int64 ids, the part of the loss without a gradient (§3-§6 and the
-     *                       §10 metrics) is computed by jackpot-core's fused kernel over the arrays' memory,
-     *                       libtorch runs only the objective of §7 and its aggregation, and the value
+     *                       and int32/int64 ids, §3-§7 and the §10 metrics are computed by jackpot-core's
+     *                       fused kernel over the arrays' memory (the per-token losses with their analytic
+     *                       derivatives), libtorch only backpropagates those and aggregates, and the value
      *                       checks of CPU arrays are Java loops over them; {@code false}: the engine's ops
      *                       for every step and check on every device — the op sequence a GPU runs.
      *                       The loss, weights and gradient agree within float32 rounding (docs/djl.md)
