@@ -26,8 +26,9 @@ import java.util.Objects;
  * fused kernel ({@link Jackpot#compute}) over the arrays' own memory, when every input is a CPU array the
  * core can read in place (float32; ids int32 or int64; at most 2^31 − 1 bytes). One pass of the core
  * replaces about a hundred small engine ops; libtorch then only carries the core's per-token
- * derivatives back into the log-probs ({@link #perTokenLoss}) and aggregates ({@link DjlKernel}). Other devices, other dtypes and
- * {@code Options.hostKernel(false)} keep the engine's ops for every step (docs/djl.md, "On the CPU").
+ * derivatives back into the log-probs ({@link #perTokenLoss}) and aggregates ({@link DjlKernel}).
+ * Other devices, other dtypes and {@code Options.hostKernel(false)} keep the engine's ops for every
+ * step (docs/djl.md, "On the CPU").
  *
  * @param accept     Mask_t [B,T] as float 0/1
  * @param weights    ρ_t [B,T]
@@ -121,7 +122,8 @@ record DjlCoreOnHost(NDArray accept, NDArray weights, NDArray zApprox, NDArray z
      * differences in the core and against autograd of the engine's ops in the adapter's tests):
      * value + (ℓ − SG(ℓ))·derivative, where ℓ − SG(ℓ) is 0 in value and 1 in gradient. ℓ is first raised to
      * −Float.MAX_VALUE, so a legal −∞ log-prob gives 0 there (its derivative is 0), not ∞ − ∞ = NaN.
-     * Five engine ops instead of the objective's fifteen and their backward.
+     * Eight engine calls (two uploads, the bound, max, detach, sub, mul, add) instead of the objective's
+     * fifteen ops and their backward.
      */
     NDArray perTokenLoss(NDManager sub, NDArray logProbs) {
         Shape tokens = logProbs.getShape();
