@@ -8,7 +8,9 @@ import ai.djl.ndarray.types.Shape;
 
 import java.lang.ref.Reference;
 import java.nio.Buffer;
+import java.nio.ByteBuffer;
 import java.nio.FloatBuffer;
+import java.nio.IntBuffer;
 import java.nio.LongBuffer;
 import java.util.Arrays;
 
@@ -58,11 +60,13 @@ final class DjlTopK {
         NDArray values = DjlHost.newArray(manager, lists, DataType.FLOAT32);
         NDArray ids = DjlHost.newArray(manager, lists, DataType.INT64);
         try {
-            FloatBuffer in = DjlHost.floats(logProbs);
+            ByteBuffer bytes = logProbs.toByteBuffer(true); // in place, as DjlHost.floats
+            FloatBuffer in = bytes.asFloatBuffer();
+            IntBuffer inBits = bytes.asIntBuffer();
             Buffer hintIds = hinted ? DjlHost.ids(hint) : null;
             FloatBuffer valuesOut = DjlHost.floats(values);
             LongBuffer idsOut = DjlHost.longs(ids);
-            DjlHost.forRows(rows, threads, (from, to) -> new Scan(in, (int) vocab, k, hintIds).rows(from, to, valuesOut, idsOut));
+            DjlHost.forRows(rows, threads, (from, to) -> new Scan(in, inBits, (int) vocab, k, hintIds).rows(from, to, valuesOut, idsOut));
         } finally {
             Reference.reachabilityFence(logProbs);
             Reference.reachabilityFence(hint);
@@ -73,51 +77,74 @@ final class DjlTopK {
     }
 
     /**
+     * From this vocabulary on, the hinted scan reads a row in chunks of {@link #CHUNK} entries with a
+     * rising bound, and tests blocks of {@link #BLOCK} entries at once first; a shorter row is one chunk.
+     */
+    static final int BLOCKED_VOCAB = 16384;
+    /** Entries copied from a long row at a time by the hinted scan (8 KiB: they stay in the L1 cache while read). */
+    private static final int CHUNK = 2048;
+    /** Entries of one block test: an AND of 256 ints, which the JIT vectorizes. */
+    private static final int BLOCK = 256;
+    /** Added to an entry's bits so that the entries below a bound ≤ 0 are one signed range (see {@link #below}). */
+    private static final int SHIFT = -Float.floatToRawIntBits(Float.NEGATIVE_INFINITY) - 1;
+
+    /**
      * One thread's scan: rows of {@code vocab} floats, each into its k largest. With a hint, the least
-     * value at its ids is a lower bound of the row's k-th largest: one compare per entry collects the
-     * ids at least that bound (NaN included; a few dozen of 4096 with the rollout's top-k), and the best
-     * k of those, by quickselect and a sort of k keys, are the list. Without a usable hint, one compare
-     * per entry against the k-th best so far, with a sorted insertion for each entry that passes.
+     * value at its ids is a lower bound of the row's k-th largest, and the entries at least the bound
+     * (NaN included) are the candidates, whose best k, by quickselect and a sort of k keys, are the
+     * list. A short row is copied whole and tested with one float compare per entry (a few dozen
+     * candidates of 4096 with the rollout's top-k). A long row (from {@link #BLOCKED_VOCAB} entries, a
+     * Qwen-size vocabulary) is read in chunks, with a rising bound: whenever 2k candidates are
+     * collected, the best k are kept and the k-th of them becomes the bound, so ~k candidates remain;
+     * and since candidates are then sparse, a block of entries is tested at once on their bits (one
+     * vectorized AND, {@link #below}) and only a block with a candidate is read entry by entry. Without
+     * a usable hint (or a long row's bound above 0), one compare per entry against the k-th best so
+     * far, with a sorted insertion for each entry that passes.
      */
     private static final class Scan {
         private final FloatBuffer in;
+        private final IntBuffer bits;
         private final int vocab;
         private final int k;
         private final Buffer hint;
+        private final int[] chunk;
         private final int[] candidates;
         private long[] keys;
         private final float[] best;
         private final int[] at;
         private final long[] hinted;
         private final int[] narrow;
-        private final float[] row;
+        private float[] row;
         private final long[] rowIds;
 
-        Scan(FloatBuffer in, int vocab, int k, Buffer hint) {
+        Scan(FloatBuffer in, IntBuffer bits, int vocab, int k, Buffer hint) {
             this.in = in;
+            this.bits = bits;
             this.vocab = vocab;
             this.k = k;
             this.hint = hint;
-            candidates = hint != null ? new int[vocab] : null;
+            boolean chunked = hint != null && vocab >= BLOCKED_VOCAB;
+            chunk = chunked ? new int[CHUNK] : null;
+            candidates = hint != null ? new int[Math.min(vocab, BLOCKED_VOCAB)] : null;
             keys = new long[hint != null ? 4 * k : 0];
             best = new float[k];
             at = new int[k];
             hinted = new long[k];
             narrow = new int[k];
-            row = new float[vocab];
             rowIds = new long[k];
         }
 
         /** Rows [from, to): their lists written at the same rows of {@code values} and {@code ids}. */
         void rows(int from, int to, FloatBuffer values, LongBuffer ids) {
             for (int r = from; r < to; r++) {
-                in.get(r * vocab, row); // one bulk copy: the scan then reads a Java array (faster than buffer reads)
-                if (!fromCandidates(bound(r))) {
-                    scan(); // no hint, or not k distinct ids of the row
+                int base = r * vocab;
+                float bound = bound(base);
+                if (!(vocab < BLOCKED_VOCAB ? fromRow(base, bound) : fromChunks(base, bound))) {
+                    scan(base); // no hint, or not k distinct ids of the row
                 }
                 for (int j = 0; j < k; j++) {
                     rowIds[j] = at[j];
-                    best[j] = row[at[j]];
+                    best[j] = in.get(base + at[j]);
                 }
                 values.put(r * k, best);
                 ids.put(r * k, rowIds);
@@ -125,44 +152,84 @@ final class DjlTopK {
         }
 
         /** The least value at the row's hinted ids; NaN (no bound) without a hint, with an id out of range or a NaN. */
-        private float bound(int r) {
+        private float bound(int base) {
             if (hint == null) {
                 return Float.NaN;
             }
-            DjlHost.copyIds(hint, r * k, hinted, narrow, k);
+            DjlHost.copyIds(hint, base / vocab * k, hinted, narrow, k);
             float least = Float.POSITIVE_INFINITY;
             for (int j = 0; j < k; j++) {
                 long id = hinted[j];
                 if (id < 0 || id >= vocab) {
                     return Float.NaN;
                 }
-                least = Math.min(least, row[(int) id]); // NaN when the value is NaN
+                least = Math.min(least, in.get(base + (int) id)); // NaN when the value is NaN
             }
             return least;
         }
 
         /**
-         * The row's top-k ids into {@code at} from the entries at least {@code bound} (NaN included);
-         * false when fewer than k entries reach it (or the bound is NaN): the bound was too high.
+         * A short row's top-k ids into {@code at} from its entries at least {@code bound} (NaN included),
+         * one float compare each; false when fewer than k entries reach it, or the bound is NaN.
          */
-        private boolean fromCandidates(float bound) {
+        private boolean fromRow(int base, float bound) {
             if (bound != bound) {
                 return false;
             }
+            float[] entries = copyRow(base);
             int n = 0;
             for (int i = 0; i < vocab; i++) {
-                if (!(row[i] < bound)) {
+                if (!(entries[i] < bound)) {
                     candidates[n++] = i;
                 }
-            }
-            if (n < k) {
-                return false;
             }
             if (keys.length < n) {
                 keys = new long[Math.max(n, 2 * keys.length)];
             }
             for (int j = 0; j < n; j++) {
-                keys[j] = key(row[candidates[j]], candidates[j]);
+                keys[j] = key(entries[candidates[j]], candidates[j]);
+            }
+            return best(n);
+        }
+
+        /**
+         * A long row's top-k ids into {@code at}, read in chunks, from its entries at least {@code bound}
+         * (NaN included), the bound rising as candidates come in; false when fewer than k entries reach
+         * it, or the bound is NaN or above 0 (the plain scan then).
+         */
+        private boolean fromChunks(int base, float bound) {
+            if (!(bound <= 0)) {
+                return false;
+            }
+            int low = lowBits(bound);
+            int n = 0;
+            for (int c = 0; c < vocab; c += CHUNK) {
+                int len = Math.min(CHUNK, vocab - c);
+                bits.get(base + c, chunk, 0, len); // one bulk copy: the tests then read a Java array
+                int m = collect(len, low);
+                if (keys.length < n + m) {
+                    keys = Arrays.copyOf(keys, Math.max(n + m, 2 * keys.length));
+                }
+                for (int j = 0; j < m; j++) {
+                    int position = candidates[j];
+                    keys[n++] = key(Float.intBitsToFloat(chunk[position]), c + position);
+                }
+                if (n >= 2 * k) { // keep the best k: the least of them is a higher bound
+                    select(keys, n, k);
+                    n = k;
+                    float kth = valueOf(keys[k - 1]);
+                    if (kth <= 0) { // a NaN or a positive k-th best keeps the bound it has
+                        low = Math.min(low, lowBits(kth));
+                    }
+                }
+            }
+            return best(n);
+        }
+
+        /** The best k of the n candidate keys, sorted, into {@code at}; false when n < k. */
+        private boolean best(int n) {
+            if (n < k) {
+                return false;
             }
             select(keys, n, k);
             Arrays.sort(keys, 0, k);
@@ -172,8 +239,48 @@ final class DjlTopK {
             return true;
         }
 
+        /** The row's entries, copied in bulk: the loops then read a Java array (faster than buffer reads). */
+        private float[] copyRow(int base) {
+            if (row == null) {
+                row = new float[vocab];
+            }
+            in.get(base, row);
+            return row;
+        }
+
+        /**
+         * The positions in {@code chunk[0..len)} of the entries not below the bound {@code low}
+         * ({@link #lowBits}) into {@code candidates}; their count.
+         */
+        private int collect(int len, int low) {
+            int[] entries = chunk;
+            int n = 0;
+            int i = 0;
+            for (int end = len - BLOCK; i <= end; i += BLOCK) {
+                int all = -1; // sign bit set while every entry of the block is below the bound
+                for (int j = i; j < i + BLOCK; j++) {
+                    all &= below(entries[j], low);
+                }
+                if (all < 0) {
+                    continue;
+                }
+                for (int j = i; j < i + BLOCK; j++) {
+                    if (below(entries[j], low) >= 0) {
+                        candidates[n++] = j;
+                    }
+                }
+            }
+            for (; i < len; i++) {
+                if (below(entries[i], low) >= 0) {
+                    candidates[n++] = i;
+                }
+            }
+            return n;
+        }
+
         /** The row's k largest into {@code best}/{@code at} by one pass with a sorted insertion per entry that passes. */
-        private void scan() {
+        private void scan(int base) {
+            float[] row = copyRow(base);
             for (int i = 0; i < k; i++) {
                 insert(best, at, i, row[i], i);
             }
@@ -188,6 +295,33 @@ final class DjlTopK {
                 }
             }
         }
+    }
+
+    /**
+     * A bound ≤ 0 as the signed int that {@link #below} compares with: the float's bits (−0 as +0) plus
+     * {@link #SHIFT}. A higher bound gives a lower int.
+     */
+    static int lowBits(float bound) {
+        return (bound == 0 ? Integer.MIN_VALUE : Float.floatToRawIntBits(bound)) + SHIFT;
+    }
+
+    /**
+     * Negative exactly when the float with bits {@code entry} is below the bound given by {@link
+     * #lowBits} (a number less than it; NaN is never below). Over the shifted bits t = entry + SHIFT,
+     * the floats below a bound b ≤ 0 are the t in (low, −1] — from just below b down to −∞ — and every
+     * other float (greater or equal, positive, or NaN of either sign) has t ≥ 0 or t ≤ low; so the sign
+     * bit of {@code t & (low − t)}, which cannot overflow there, is the test. Branch-free, so a block of
+     * tests AND-ed together vectorizes.
+     */
+    static int below(int entry, int low) {
+        int t = entry + SHIFT;
+        return t & (low - t);
+    }
+
+    /** The float a {@link #key} was made from (NaN for a NaN, +0 for −0). */
+    static float valueOf(long key) {
+        int ordered = ~(int) (key >> 32);
+        return Float.intBitsToFloat(ordered ^ ((ordered >> 31) & 0x7fffffff));
     }
 
     /**

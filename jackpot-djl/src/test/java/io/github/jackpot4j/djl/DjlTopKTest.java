@@ -161,6 +161,101 @@ class DjlTopKTest {
         }
     }
 
+    /**
+     * Long rows (V from 16,384, where the hinted scan tests blocks of entries at once, and several chunks
+     * per row, where its bound rises) against a full sort of each row: Gaussian log-probs with a few NaN
+     * of both signs, ±0, −∞, subnormals and positive entries, and as the hint the top-k ids of a noisy
+     * copy of the row (as the rollout model's), the true top-k, or random ids.
+     */
+    @Test
+    void longRowsWithAHintMatchAFullSort() {
+        SplittableRandom random = new SplittableRandom(0x10_96L);
+        float negativeNan = Float.intBitsToFloat(0xffc0_0001);
+        float[] specials = {Float.NaN, negativeNan, 0f, -0f, Float.NEGATIVE_INFINITY, -Float.MIN_VALUE, 1.5f, -Float.MAX_VALUE};
+        try (NDManager manager = NDManager.newBaseManager()) {
+            for (int trial = 0; trial < 24; trial++) {
+                int rows = 1 + random.nextInt(3);
+                int vocab = DjlTopK.BLOCKED_VOCAB - 1 + random.nextInt(trial < 12 ? 3 : 60_000);
+                int k = 1 + random.nextInt(DjlTopK.MAX_HOST_K);
+                float[] logits = new float[rows * vocab];
+                float[] noisy = new float[logits.length];
+                int special = trial % 4; // 0: none; 1: rare; 2: a few dozen per row; 3: many
+                for (int i = 0; i < logits.length; i++) {
+                    boolean odd = special > 0 && random.nextInt(special == 1 ? 20_000 : special == 2 ? 1000 : 10) == 0;
+                    logits[i] = odd ? specials[random.nextInt(specials.length)] : (float) (2 * random.nextGaussian() - 12);
+                    noisy[i] = logits[i] != logits[i] ? -12f : logits[i] + (float) (0.5 * random.nextGaussian());
+                }
+                long[] ids;
+                int kind = trial % 3;
+                if (kind == 0) {
+                    ids = manager.create(noisy, new Shape(rows, vocab)).topK(k, -1).get(1).toType(DataType.INT64, false).toLongArray();
+                } else if (kind == 1) {
+                    ids = DjlTopK.topK(manager.create(logits, new Shape(rows, vocab)), k, null, 1).get(1).toLongArray();
+                } else {
+                    ids = random.longs(rows * k, 0, vocab).toArray();
+                }
+                NDList top = DjlTopK.topK(manager.create(logits, new Shape(rows, vocab)), k,
+                        manager.create(ids, new Shape(rows, k)), 1 + trial % 2);
+                assertSortedPrefix(logits, rows, vocab, k, top, "trial " + trial + ", hint kind " + kind);
+            }
+        }
+    }
+
+    /** The lists of {@code top} are the first k entries of each row sorted as documented (bits and ids). */
+    private static void assertSortedPrefix(float[] logits, int rows, int vocab, int k, NDList top, String where) {
+        long[] ids = top.get(1).toLongArray();
+        float[] values = top.get(0).toFloatArray();
+        for (int r = 0; r < rows; r++) {
+            Integer[] order = new Integer[vocab];
+            for (int i = 0; i < vocab; i++) {
+                order[i] = i;
+            }
+            int base = r * vocab;
+            java.util.Arrays.sort(order, (x, y) -> {
+                float a = logits[base + x];
+                float b = logits[base + y];
+                int byValue = a != a ? (b != b ? 0 : -1) : b != b ? 1 : a == b ? 0 : a > b ? -1 : 1;
+                return byValue != 0 ? byValue : Integer.compare(x, y);
+            });
+            for (int j = 0; j < k; j++) {
+                String at = where + ", row " + r + ", V " + vocab + ", k " + k + ", place " + j;
+                assertEquals((long) order[j], ids[r * k + j], at);
+                assertEquals(Float.floatToRawIntBits(logits[base + order[j]]), Float.floatToRawIntBits(values[r * k + j]), at);
+            }
+        }
+    }
+
+    /**
+     * The hinted scan's branch-free test on raw bits says "below the bound" exactly when the float
+     * compare does, for bounds ≤ 0 (±0, −∞, subnormals, −MAX_VALUE, random) and entries of every kind
+     * (NaN of both signs and any payload, ±∞, ±0, subnormals, random bits).
+     */
+    @Test
+    void bitTestAgreesWithTheFloatCompare() {
+        SplittableRandom random = new SplittableRandom(0xB175L);
+        float[] edges = {0f, -0f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY, Float.NaN,
+            Float.intBitsToFloat(0xffc0_0000), Float.intBitsToFloat(0xff80_0001), Float.intBitsToFloat(0x7f80_0001),
+            Float.intBitsToFloat(-1), Float.MIN_VALUE, -Float.MIN_VALUE, Float.MAX_VALUE, -Float.MAX_VALUE, -1f, 1f};
+        int checked = 0;
+        for (int b = 0; b < 400; b++) {
+            float bound = b < edges.length ? edges[b] : b % 2 == 0 ? -Math.abs(Float.intBitsToFloat(random.nextInt()))
+                    : (float) (-30 * random.nextDouble());
+            if (!(bound <= 0)) {
+                continue; // the test covers bounds <= 0 only; the scan takes the float path otherwise
+            }
+            int low = DjlTopK.lowBits(bound);
+            for (int e = 0; e < 3000; e++) {
+                float x = e < edges.length ? edges[e] : e % 3 == 0 ? Float.intBitsToFloat(random.nextInt())
+                        : e % 3 == 1 ? Math.nextAfter(bound, random.nextBoolean() ? 1 : -1) : bound;
+                boolean below = DjlTopK.below(Float.floatToRawIntBits(x), low) < 0;
+                assertEquals(x < bound, below, "entry " + x + " (bits " + Integer.toHexString(Float.floatToRawIntBits(x))
+                        + ") against bound " + bound);
+                checked++;
+            }
+        }
+        assertTrue(checked > 1_000_000, "checked " + checked);
+    }
+
     @Test
     void nanRanksFirstAndTiesKeepTheLowerId() {
         try (NDManager manager = NDManager.newBaseManager()) {
