@@ -168,15 +168,6 @@ final class DjlChecks {
         }
     }
 
-    /** {@link #repeatsOnHost} over a CPU array of int32 or int64 ids, read in place ({@link DjlHost#ids}). */
-    static boolean repeatsInPlace(NDArray ids, int k, int threads) {
-        try {
-            return repeatsOnHost(DjlHost.ids(ids), k, threads);
-        } finally {
-            Reference.reachabilityFence(ids);
-        }
-    }
-
     /**
      * Ids in [0, vocab); {@code vocab = Long.MAX_VALUE} means unknown (then only negatives are errors).
      * {@code always}: also on the trusted path.
