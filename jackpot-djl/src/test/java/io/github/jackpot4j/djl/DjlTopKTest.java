@@ -136,27 +136,7 @@ class DjlTopKTest {
                     hint = manager.create(ids, new Shape(rows, k));
                 }
                 NDList top = DjlTopK.topK(manager.create(logits, new Shape(rows, vocab)), k, hint, 1 + trial % 2);
-                long[] ids = top.get(1).toLongArray();
-                float[] values = top.get(0).toFloatArray();
-                for (int r = 0; r < rows; r++) {
-                    Integer[] order = new Integer[vocab];
-                    for (int i = 0; i < vocab; i++) {
-                        order[i] = i;
-                    }
-                    int base = r * vocab;
-                    java.util.Arrays.sort(order, (x, y) -> {
-                        float a = logits[base + x];
-                        float b = logits[base + y];
-                        int byValue = a != a ? (b != b ? 0 : -1) : b != b ? 1 : a == b ? 0 : a > b ? -1 : 1;
-                        return byValue != 0 ? byValue : Integer.compare(x, y);
-                    });
-                    for (int j = 0; j < k; j++) {
-                        String where = "trial " + trial + ", row " + r + ", V " + vocab + ", k " + k + ", place " + j;
-                        assertEquals((long) order[j], ids[r * k + j], where);
-                        assertEquals(Float.floatToRawIntBits(logits[base + order[j]]),
-                                Float.floatToRawIntBits(values[r * k + j]), where);
-                    }
-                }
+                assertSortedPrefix(logits, rows, vocab, k, top, "trial " + trial);
             }
         }
     }
