@@ -78,7 +78,8 @@ final class DjlTopK {
 
     /**
      * From this vocabulary on, the hinted scan reads a row in chunks of {@link #CHUNK} entries with a
-     * rising bound, and tests blocks of {@link #BLOCK} entries at once first; a shorter row is one chunk.
+     * rising bound and tests blocks of {@link #BLOCK} entries at once first; a shorter row is copied
+     * whole and tested entry by entry (its ~60 candidates of 4,096 would flag nearly every block).
      */
     static final int BLOCKED_VOCAB = 16384;
     /** Entries copied from a long row at a time by the hinted scan (8 KiB: they stay in the L1 cache while read). */
