@@ -139,8 +139,14 @@ final class DjlTopK {
         void rows(int from, int to, FloatBuffer values, LongBuffer ids) {
             for (int r = from; r < to; r++) {
                 int base = r * vocab;
-                float bound = bound(base);
-                if (!(vocab < BLOCKED_VOCAB ? fromRow(base, bound) : fromChunks(base, bound))) {
+                boolean done;
+                if (vocab < BLOCKED_VOCAB) { // the bound read from the copied row, not from memory
+                    float[] entries = hint != null ? copyRow(base) : null;
+                    done = entries != null && fromRow(entries, bound(base, entries));
+                } else {
+                    done = fromChunks(base, bound(base, null));
+                }
+                if (!done) {
                     scan(base); // no hint, or not k distinct ids of the row
                 }
                 for (int j = 0; j < k; j++) {
@@ -152,8 +158,11 @@ final class DjlTopK {
             }
         }
 
-        /** The least value at the row's hinted ids; NaN (no bound) without a hint, with an id out of range or a NaN. */
-        private float bound(int base) {
+        /**
+         * The least value at the row's hinted ids, read from {@code entries} (the row copied) or else from
+         * the array; NaN (no bound) without a hint, with an id out of range or a NaN.
+         */
+        private float bound(int base, float[] entries) {
             if (hint == null) {
                 return Float.NaN;
             }
@@ -164,20 +173,20 @@ final class DjlTopK {
                 if (id < 0 || id >= vocab) {
                     return Float.NaN;
                 }
-                least = Math.min(least, in.get(base + (int) id)); // NaN when the value is NaN
+                float value = entries != null ? entries[(int) id] : in.get(base + (int) id);
+                least = Math.min(least, value); // NaN when the value is NaN
             }
             return least;
         }
 
         /**
-         * A short row's top-k ids into {@code at} from its entries at least {@code bound} (NaN included),
-         * one float compare each; false when fewer than k entries reach it, or the bound is NaN.
+         * A short row's top-k ids into {@code at} from its entries (copied) at least {@code bound} (NaN
+         * included), one float compare each; false when fewer than k entries reach it, or the bound is NaN.
          */
-        private boolean fromRow(int base, float bound) {
+        private boolean fromRow(float[] entries, float bound) {
             if (bound != bound) {
                 return false;
             }
-            float[] entries = copyRow(base);
             int n = 0;
             for (int i = 0; i < vocab; i++) {
                 if (!(entries[i] < bound)) {
