@@ -124,9 +124,9 @@ final class DjlTopK {
             this.vocab = vocab;
             this.k = k;
             this.hint = hint;
-            boolean chunked = hint != null && vocab >= BLOCKED_VOCAB;
-            chunk = chunked ? new int[CHUNK] : null;
-            candidates = hint != null ? new int[Math.min(vocab, BLOCKED_VOCAB)] : null;
+            boolean chunked = vocab >= BLOCKED_VOCAB;
+            chunk = hint != null && chunked ? new int[CHUNK] : null;
+            candidates = hint != null ? new int[chunked ? CHUNK : vocab] : null; // positions in a row or a chunk
             keys = new long[hint != null ? 4 * k : 0];
             best = new float[k];
             at = new int[k];
@@ -139,15 +139,16 @@ final class DjlTopK {
         void rows(int from, int to, FloatBuffer values, LongBuffer ids) {
             for (int r = from; r < to; r++) {
                 int base = r * vocab;
+                float[] entries = null; // the row copied, when a loop needs it whole
                 boolean done;
                 if (vocab < BLOCKED_VOCAB) { // the bound read from the copied row, not from memory
-                    float[] entries = hint != null ? copyRow(base) : null;
+                    entries = hint != null ? copyRow(base) : null;
                     done = entries != null && fromRow(entries, bound(base, entries));
                 } else {
                     done = fromChunks(base, bound(base, null));
                 }
-                if (!done) {
-                    scan(base); // no hint, or not k distinct ids of the row
+                if (!done) { // no hint, or not k distinct ids of the row
+                    scan(entries != null ? entries : copyRow(base));
                 }
                 for (int j = 0; j < k; j++) {
                     rowIds[j] = at[j];
@@ -288,9 +289,8 @@ final class DjlTopK {
             return n;
         }
 
-        /** The row's k largest into {@code best}/{@code at} by one pass with a sorted insertion per entry that passes. */
-        private void scan(int base) {
-            float[] row = copyRow(base);
+        /** The k largest of {@code row} (a row copied) into {@code best}/{@code at} by one pass with a sorted insertion per entry that passes. */
+        private void scan(float[] row) {
             for (int i = 0; i < k; i++) {
                 insert(best, at, i, row[i], i);
             }
