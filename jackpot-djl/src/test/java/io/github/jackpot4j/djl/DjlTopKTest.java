@@ -109,14 +109,16 @@ class DjlTopKTest {
 
     /**
      * Against a full sort of each row in the documented order (value descending, NaN above every number,
-     * −0 equal to +0, ties by the lower id) on rows drawn from few levels — NaN, ±0, −∞ and a few numbers —
-     * so ties straddle the k-th place and k NaNs can fill a list; with no hint (one insertion per entry
-     * above the k-th best) and with random ids as the hint (the candidates at least their least value).
+     * −0 equal to +0, ties by the lower id) on rows drawn from few levels — NaN, ±0, −∞, a few negative
+     * numbers and a positive one (a bound above 0 sends a row to the plain scan) — so ties straddle the
+     * k-th place and k NaNs can fill a list; V from 1 (shorter than the 16 lanes of a hinted row, and
+     * every length of their tail); with no hint (one insertion per entry above the k-th best) and with
+     * random ids as the hint (the candidates at least their least value).
      */
     @Test
     void sameListsAsAFullSortOfEachRow() {
         SplittableRandom random = new SplittableRandom(0x50_27L);
-        float[] levels = {Float.NaN, 0f, -0f, Float.NEGATIVE_INFINITY, -1f, -2.5f, -7f};
+        float[] levels = {Float.NaN, 0f, -0f, Float.NEGATIVE_INFINITY, -1f, -2.5f, -7f, 2f}; // 2: a bound above 0
         try (NDManager manager = NDManager.newBaseManager()) {
             for (int trial = 0; trial < 150; trial++) {
                 int rows = 1 + random.nextInt(4);
