@@ -77,25 +77,24 @@ final class DjlTopK {
     }
 
     /**
-     * From this vocabulary on, the hinted scan reads a row in chunks of {@link #CHUNK} entries with a
-     * rising bound and tests blocks of {@link #BLOCK} entries at once first; a shorter row is copied
-     * whole, in {@link #LANES} lanes, and tested with a bound that does not rise (its ~60 candidates of
-     * 4,096 would flag nearly every block).
+     * Entries of one lane: the hinted scan copies a row in chunks of {@link #LANES} lanes of this many
+     * consecutive entries (16 KiB: a chunk stays in the L1 cache while read), and bit l of
+     * {@code flags[i]} says whether entry {@code l·LANE + i} of the chunk is below the bound, so the 16
+     * tests of a flag word are one vectorized loop over i per lane ({@link #flag}).
      */
-    static final int BLOCKED_VOCAB = 16384;
-    /**
-     * Lanes of a short row in the hinted scan: lane l holds its entries l·s … l·s + s − 1 (s = V / 16,
-     * the rest of the row a tail), and bit l of {@code flags[i]} says whether entry l·s + i is below the
-     * bound, so the 16 tests of a flag word are one vectorized loop over i per lane ({@link #flag}
-     * writes the 16 loops out).
-     */
+    private static final int LANE = 256;
+    /** Lanes of a chunk: the bits of a flag word. */
     private static final int LANES = 16;
+    /** Entries of a chunk. */
+    static final int CHUNK = LANES * LANE;
     /** A flag word whose {@link #LANES} entries are all below the bound. */
     private static final int ALL_BELOW = (1 << LANES) - 1;
-    /** Entries copied from a long row at a time by the hinted scan (8 KiB: they stay in the L1 cache while read). */
-    private static final int CHUNK = 2048;
-    /** Entries of one block test: an AND of 256 ints, which the JIT vectorizes. */
-    private static final int BLOCK = 256;
+    /**
+     * The bits of −∞, which fill the rest of a row's last chunk: below every bound but −∞, and with a
+     * bound of −∞ every entry of the row is a candidate too and ranks above the padding (an equal value
+     * at a lower id), so no padding enters a list.
+     */
+    private static final int PAD = Float.floatToRawIntBits(Float.NEGATIVE_INFINITY);
     /** Added to an entry's bits so that the entries below a bound ≤ 0 are one signed range (see {@link #below}). */
     private static final int SHIFT = -Float.floatToRawIntBits(Float.NEGATIVE_INFINITY) - 1;
 
@@ -103,16 +102,13 @@ final class DjlTopK {
      * One thread's scan: rows of {@code vocab} floats, each into its k largest. With a hint, the least
      * value at its ids is a lower bound of the row's k-th largest, and the entries at least the bound
      * (NaN included) are the candidates, whose best k, by quickselect and a sort of k keys, are the
-     * list. A short row is copied whole in {@link #LANES} lanes and its entries tested on their bits
-     * ({@link #below}), the 16 lanes' tests of one position packed in a flag word, so that the tests
-     * vectorize and only the flag words with a candidate (a few dozen candidates of 4096 with the
-     * rollout's top-k) are read again. A long row (from {@link #BLOCKED_VOCAB} entries, a
-     * Qwen-size vocabulary) is read in chunks, with a rising bound: whenever 2k candidates are
-     * collected, the best k are kept and the k-th of them becomes the bound, so ~k candidates remain;
-     * and since candidates are then sparse, a block of entries is tested at once on their bits (one
-     * vectorized AND, {@link #below}) and only a block with a candidate is read entry by entry. Without
-     * a usable hint (or a long row's bound above 0), one compare per entry against the k-th best so
-     * far, with a sorted insertion for each entry that passes.
+     * list. The row is copied in chunks of {@link #CHUNK} entries; each entry is tested on its bits
+     * ({@link #below}), the tests of 16 entries packed in a flag word ({@link #flag}: vectorized), and
+     * only the words with a candidate are read again. The bound rises as the chunks come in: whenever
+     * 2k candidates are collected, the best k are kept and the k-th of them becomes the bound, so in a
+     * long row (Qwen's 151,936 entries) ~k candidates remain. Without a usable hint (or a bound above
+     * 0), one compare per entry against the k-th best so far, with a sorted insertion for each entry
+     * that passes.
      */
     private static final class Scan {
         private final FloatBuffer in;
@@ -121,8 +117,6 @@ final class DjlTopK {
         private final int k;
         private final Buffer hint;
         private final int[] chunk;
-        private final int[] candidates;
-        private final int[][] lanes;
         private final int[] flags;
         private final int[] flagged;
         private long[] keys;
@@ -139,16 +133,9 @@ final class DjlTopK {
             this.vocab = vocab;
             this.k = k;
             this.hint = hint;
-            boolean chunked = vocab >= BLOCKED_VOCAB;
-            chunk = hint != null && chunked ? new int[CHUNK] : null;
-            candidates = hint != null && chunked ? new int[CHUNK] : null; // positions in a chunk
-            int stride = vocab / LANES;
-            lanes = hint != null && !chunked ? new int[LANES + 1][] : null;
-            for (int l = 0; lanes != null && l <= LANES; l++) {
-                lanes[l] = new int[l < LANES ? stride : vocab - LANES * stride]; // the last: the tail
-            }
-            flags = lanes != null ? new int[stride] : null;
-            flagged = lanes != null ? new int[stride] : null;
+            chunk = hint != null ? new int[CHUNK] : null;
+            flags = hint != null ? new int[LANE] : null;
+            flagged = hint != null ? new int[LANE] : null;
             keys = new long[hint != null ? 4 * k : 0];
             best = new float[k];
             at = new int[k];
@@ -161,7 +148,7 @@ final class DjlTopK {
         void rows(int from, int to, FloatBuffer values, LongBuffer ids) {
             for (int r = from; r < to; r++) {
                 int base = r * vocab;
-                boolean done = hint != null && (vocab < BLOCKED_VOCAB ? fromLanes(base) : fromChunks(base, bound(base, false)));
+                boolean done = hint != null && fromChunks(base);
                 if (!done) { // no hint, or not k distinct ids of the row
                     scan(copyRow(base));
                 }
@@ -175,8 +162,8 @@ final class DjlTopK {
         }
 
         /**
-         * The least value at the row's hinted ids, read from its {@link #lanes} (a short row copied) or
-         * else from the array; NaN (no bound) with an id out of range or a NaN.
+         * The least value at the row's hinted ids, read from its first chunk (copied, when it is the whole
+         * row) or else from the array; NaN (no bound) with an id out of range or a NaN.
          */
         private float bound(int base, boolean copied) {
             DjlHost.copyIds(hint, base / vocab * k, hinted, narrow, k);
@@ -186,58 +173,10 @@ final class DjlTopK {
                 if (id < 0 || id >= vocab) {
                     return Float.NaN;
                 }
-                float value = copied ? Float.intBitsToFloat(copiedBits((int) id)) : in.get(base + (int) id);
+                float value = copied ? Float.intBitsToFloat(chunk[(int) id]) : in.get(base + (int) id);
                 least = Math.min(least, value); // NaN when the value is NaN
             }
             return least;
-        }
-
-        /**
-         * A short row's top-k ids into {@code at}, from its entries at least the least value at the hinted
-         * ids (NaN included): the row copied into its {@link #lanes}, tested on their bits into one flag
-         * word per position, and the candidates read from the words with one; false when fewer than k
-         * entries reach the bound, or it is NaN or above 0 (the plain scan then).
-         */
-        private boolean fromLanes(int base) {
-            int stride = vocab / LANES;
-            int[][] lane = lanes;
-            for (int l = 0; l <= LANES; l++) { // bulk copies: the tests then read Java arrays
-                bits.get(base + l * stride, lane[l], 0, lane[l].length);
-            }
-            float bound = bound(base, true);
-            if (!(bound <= 0)) {
-                return false;
-            }
-            int low = lowBits(bound);
-            int[] f = flags;
-            flag(lane, f, stride, low);
-            int m = 0;
-            for (int i = 0; i < stride; i++) { // the words with a candidate, without a branch
-                flagged[m] = i;
-                m += f[i] != ALL_BELOW ? 1 : 0;
-            }
-            int n = 0;
-            for (int q = 0; q < m; q++) {
-                int i = flagged[q];
-                for (int pass = ~f[i] & ALL_BELOW; pass != 0; pass &= pass - 1) {
-                    int l = Integer.numberOfTrailingZeros(pass);
-                    n = candidate(n, lane[l][i], l * stride + i);
-                }
-            }
-            int[] tail = lane[LANES];
-            for (int i = 0; i < tail.length; i++) {
-                if (below(tail[i], low) >= 0) {
-                    n = candidate(n, tail[i], LANES * stride + i);
-                }
-            }
-            return best(n);
-        }
-
-        /** The bits of a short row's entry {@code id}, from its {@link #lanes}. */
-        private int copiedBits(int id) {
-            int stride = vocab / LANES;
-            int l = stride == 0 ? LANES : Math.min(id / stride, LANES);
-            return lanes[l][id - l * stride];
         }
 
         /** Appends the key of the entry with bits {@code entryBits} at {@code id} to the n in {@code keys}; n + 1. */
@@ -250,11 +189,16 @@ final class DjlTopK {
         }
 
         /**
-         * A long row's top-k ids into {@code at}, read in chunks, from its entries at least {@code bound}
-         * (NaN included), the bound rising as candidates come in; false when fewer than k entries reach
-         * it, or the bound is NaN or above 0 (the plain scan then).
+         * The row's top-k ids into {@code at}, read in chunks, from its entries at least the least value at
+         * the hinted ids (NaN included), the bound rising as candidates come in; false when fewer than k
+         * entries reach it, or it is NaN or above 0 (the plain scan then).
          */
-        private boolean fromChunks(int base, float bound) {
+        private boolean fromChunks(int base) {
+            boolean whole = vocab <= CHUNK; // one chunk: copied first, and the bound read from it
+            if (whole) {
+                copy(base, vocab);
+            }
+            float bound = bound(base, whole);
             if (!(bound <= 0)) {
                 return false;
             }
@@ -262,16 +206,23 @@ final class DjlTopK {
             int n = 0;
             for (int c = 0; c < vocab; c += CHUNK) {
                 int len = Math.min(CHUNK, vocab - c);
-                bits.get(base + c, chunk, 0, len); // one bulk copy: the tests then read a Java array
-                int m = collect(len, low);
-                if (keys.length < n + m) {
-                    keys = Arrays.copyOf(keys, Math.max(n + m, 2 * keys.length));
+                if (!whole) {
+                    copy(base + c, len);
                 }
-                for (int j = 0; j < m; j++) {
-                    int position = candidates[j];
-                    keys[n++] = key(Float.intBitsToFloat(chunk[position]), c + position);
+                flag(chunk, flags, low);
+                int m = 0;
+                for (int i = 0; i < LANE; i++) { // the words with a candidate, without a branch
+                    flagged[m] = i;
+                    m += flags[i] != ALL_BELOW ? 1 : 0;
                 }
-                if (n >= 2 * k) { // keep the best k: the least of them is a higher bound
+                for (int q = 0; q < m; q++) {
+                    int i = flagged[q];
+                    for (int pass = ~flags[i] & ALL_BELOW; pass != 0; pass &= pass - 1) {
+                        int position = Integer.numberOfTrailingZeros(pass) * LANE + i;
+                        n = candidate(n, chunk[position], c + position);
+                    }
+                }
+                if (n >= 2 * k && vocab - c > CHUNK) { // more to read: keep the best k, the least of them a higher bound
                     select(keys, n, k);
                     n = k;
                     float kth = valueOf(keys[k - 1]);
@@ -283,12 +234,22 @@ final class DjlTopK {
             return best(n);
         }
 
+        /** Entries [at, at + len) of the array into {@link #chunk} (one bulk copy), the rest of it −∞. */
+        private void copy(int at, int len) {
+            bits.get(at, chunk, 0, len);
+            if (len < CHUNK) {
+                Arrays.fill(chunk, len, CHUNK, PAD);
+            }
+        }
+
         /** The best k of the n candidate keys, sorted, into {@code at}; false when n < k. */
         private boolean best(int n) {
             if (n < k) {
                 return false;
             }
-            select(keys, n, k);
+            if (n > k) {
+                select(keys, n, k);
+            }
             Arrays.sort(keys, 0, k);
             for (int j = 0; j < k; j++) {
                 at[j] = (int) keys[j];
@@ -303,36 +264,6 @@ final class DjlTopK {
             }
             in.get(base, row);
             return row;
-        }
-
-        /**
-         * The positions in {@code chunk[0..len)} of the entries not below the bound {@code low}
-         * ({@link #lowBits}) into {@code candidates}; their count.
-         */
-        private int collect(int len, int low) {
-            int[] entries = chunk;
-            int n = 0;
-            int i = 0;
-            for (int end = len - BLOCK; i <= end; i += BLOCK) {
-                int all = -1; // sign bit set while every entry of the block is below the bound
-                for (int j = i; j < i + BLOCK; j++) {
-                    all &= below(entries[j], low);
-                }
-                if (all < 0) {
-                    continue;
-                }
-                for (int j = i; j < i + BLOCK; j++) {
-                    if (below(entries[j], low) >= 0) {
-                        candidates[n++] = j;
-                    }
-                }
-            }
-            for (; i < len; i++) {
-                if (below(entries[i], low) >= 0) {
-                    candidates[n++] = i;
-                }
-            }
-            return n;
         }
 
         /** The k largest of {@code row} (a row copied) into {@code best}/{@code at} by one pass with a sorted insertion per entry that passes. */
@@ -354,76 +285,60 @@ final class DjlTopK {
     }
 
     /**
-     * Bit l of {@code f[i]} set when entry i of lane l ({@code lanes[l][i]}, l &lt; {@link #LANES}) is
-     * below the bound {@code low} ({@link #lowBits}), for i &lt; n. One loop per lane, written out: each
-     * is vectorized by the JIT. (Written as a loop over lanes, or inlined into a larger method — this one
+     * Bit l of {@code f[i]} set when entry {@code l·LANE + i} of {@code chunk} is below the bound
+     * {@code low} ({@link #lowBits}), for i &lt; {@link #LANE}. One loop per lane, written out: each is
+     * vectorized by the JIT. (Written as a loop over lanes, or inlined into a larger method — this one
      * is too large to be inlined — the JIT of Java 17 vectorized the lane loops in only about half of the
-     * runs, and the scan of [4,128,4096] then took 2.5 ms instead of 1.6.)
+     * runs, and the scan of [4,128,4096] then took 2.5 ms instead of 1.7.)
      */
-    private static void flag(int[][] lanes, int[] f, int n, int low) {
-        int[] l0 = lanes[0];
-        for (int i = 0; i < n; i++) {
-            f[i] = below(l0[i], low) >>> 31;
+    private static void flag(int[] chunk, int[] f, int low) {
+        for (int i = 0; i < LANE; i++) {
+            f[i] = below(chunk[i], low) >>> 31;
         }
-        int[] l1 = lanes[1];
-        for (int i = 0; i < n; i++) {
-            f[i] |= below(l1[i], low) >>> 31 << 1;
+        for (int i = 0; i < LANE; i++) {
+            f[i] |= below(chunk[LANE + i], low) >>> 31 << 1;
         }
-        int[] l2 = lanes[2];
-        for (int i = 0; i < n; i++) {
-            f[i] |= below(l2[i], low) >>> 31 << 2;
+        for (int i = 0; i < LANE; i++) {
+            f[i] |= below(chunk[2 * LANE + i], low) >>> 31 << 2;
         }
-        int[] l3 = lanes[3];
-        for (int i = 0; i < n; i++) {
-            f[i] |= below(l3[i], low) >>> 31 << 3;
+        for (int i = 0; i < LANE; i++) {
+            f[i] |= below(chunk[3 * LANE + i], low) >>> 31 << 3;
         }
-        int[] l4 = lanes[4];
-        for (int i = 0; i < n; i++) {
-            f[i] |= below(l4[i], low) >>> 31 << 4;
+        for (int i = 0; i < LANE; i++) {
+            f[i] |= below(chunk[4 * LANE + i], low) >>> 31 << 4;
         }
-        int[] l5 = lanes[5];
-        for (int i = 0; i < n; i++) {
-            f[i] |= below(l5[i], low) >>> 31 << 5;
+        for (int i = 0; i < LANE; i++) {
+            f[i] |= below(chunk[5 * LANE + i], low) >>> 31 << 5;
         }
-        int[] l6 = lanes[6];
-        for (int i = 0; i < n; i++) {
-            f[i] |= below(l6[i], low) >>> 31 << 6;
+        for (int i = 0; i < LANE; i++) {
+            f[i] |= below(chunk[6 * LANE + i], low) >>> 31 << 6;
         }
-        int[] l7 = lanes[7];
-        for (int i = 0; i < n; i++) {
-            f[i] |= below(l7[i], low) >>> 31 << 7;
+        for (int i = 0; i < LANE; i++) {
+            f[i] |= below(chunk[7 * LANE + i], low) >>> 31 << 7;
         }
-        int[] l8 = lanes[8];
-        for (int i = 0; i < n; i++) {
-            f[i] |= below(l8[i], low) >>> 31 << 8;
+        for (int i = 0; i < LANE; i++) {
+            f[i] |= below(chunk[8 * LANE + i], low) >>> 31 << 8;
         }
-        int[] l9 = lanes[9];
-        for (int i = 0; i < n; i++) {
-            f[i] |= below(l9[i], low) >>> 31 << 9;
+        for (int i = 0; i < LANE; i++) {
+            f[i] |= below(chunk[9 * LANE + i], low) >>> 31 << 9;
         }
-        int[] l10 = lanes[10];
-        for (int i = 0; i < n; i++) {
-            f[i] |= below(l10[i], low) >>> 31 << 10;
+        for (int i = 0; i < LANE; i++) {
+            f[i] |= below(chunk[10 * LANE + i], low) >>> 31 << 10;
         }
-        int[] l11 = lanes[11];
-        for (int i = 0; i < n; i++) {
-            f[i] |= below(l11[i], low) >>> 31 << 11;
+        for (int i = 0; i < LANE; i++) {
+            f[i] |= below(chunk[11 * LANE + i], low) >>> 31 << 11;
         }
-        int[] l12 = lanes[12];
-        for (int i = 0; i < n; i++) {
-            f[i] |= below(l12[i], low) >>> 31 << 12;
+        for (int i = 0; i < LANE; i++) {
+            f[i] |= below(chunk[12 * LANE + i], low) >>> 31 << 12;
         }
-        int[] l13 = lanes[13];
-        for (int i = 0; i < n; i++) {
-            f[i] |= below(l13[i], low) >>> 31 << 13;
+        for (int i = 0; i < LANE; i++) {
+            f[i] |= below(chunk[13 * LANE + i], low) >>> 31 << 13;
         }
-        int[] l14 = lanes[14];
-        for (int i = 0; i < n; i++) {
-            f[i] |= below(l14[i], low) >>> 31 << 14;
+        for (int i = 0; i < LANE; i++) {
+            f[i] |= below(chunk[14 * LANE + i], low) >>> 31 << 14;
         }
-        int[] l15 = lanes[15];
-        for (int i = 0; i < n; i++) {
-            f[i] |= below(l15[i], low) >>> 31 << 15;
+        for (int i = 0; i < LANE; i++) {
+            f[i] |= below(chunk[15 * LANE + i], low) >>> 31 << 15;
         }
     }
 

@@ -111,8 +111,8 @@ class DjlTopKTest {
      * Against a full sort of each row in the documented order (value descending, NaN above every number,
      * −0 equal to +0, ties by the lower id) on rows drawn from few levels — NaN, ±0, −∞, a few negative
      * numbers and a positive one (a bound above 0 sends a row to the plain scan) — so ties straddle the
-     * k-th place and k NaNs can fill a list; V from 1 (shorter than the 16 lanes of a hinted row, and
-     * every length of their tail); with no hint (one insertion per entry above the k-th best) and with
+     * k-th place and k NaNs can fill a list; V from 1 (a hinted row is one chunk filled up with −∞, which
+     * a bound of −∞ lets through); with no hint (one insertion per entry above the k-th best) and with
      * random ids as the hint (the candidates at least their least value).
      */
     @Test
@@ -144,8 +144,8 @@ class DjlTopKTest {
     }
 
     /**
-     * Long rows (V from 16,384, where the hinted scan tests blocks of entries at once, and several chunks
-     * per row, where its bound rises) against a full sort of each row: Gaussian log-probs with a few NaN
+     * Long rows (V from one chunk of the hinted scan, 4,096 entries, to several, where its bound rises)
+     * against a full sort of each row: Gaussian log-probs with a few NaN
      * of both signs, ±0, −∞, subnormals and positive entries, and as the hint the top-k ids of a noisy
      * copy of the row (as the rollout model's), the true top-k, or random ids.
      */
@@ -157,7 +157,7 @@ class DjlTopKTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             for (int trial = 0; trial < 24; trial++) {
                 int rows = 1 + random.nextInt(3);
-                int vocab = DjlTopK.BLOCKED_VOCAB - 1 + random.nextInt(trial < 12 ? 3 : 60_000);
+                int vocab = DjlTopK.CHUNK - 1 + random.nextInt(trial < 12 ? 3 : 60_000);
                 int k = 1 + random.nextInt(DjlTopK.MAX_HOST_K);
                 float[] logits = new float[rows * vocab];
                 float[] noisy = new float[logits.length];
