@@ -34,6 +34,7 @@ public final class GcPressureProbe {
     public static void main(String[] args) {
         boolean pressure = args.length > 0 && args[0].equals("pressure");
         DjlFixture f = new DjlFixture(5L, 3, 6, 16, 4, 1.0);
+        DjlFixture wide = new DjlFixture(6L, 2, 3, 9000, 4, 1.0); // rows of three top-k chunks, the last one padded
         JackpotConfig config = JackpotConfig.builder().topK(4).lambda(0.8).build();
         try (NDManager root = NDManager.newBaseManager()) {
             Digest policy = new Digest("policyLoss(logits)");
@@ -43,9 +44,11 @@ public final class GcPressureProbe {
             Digest djlLoss = new Digest("JackpotDjlLoss");
             Digest logProbs = new Digest("policyLoss(logProbs, TargetTopK)");
             Digest microBatches = new Digest("micro-batches with global statistics");
+            Digest wideRows = new Digest("policyLoss(logits), V = 9,000");
             for (int round = 0; round < ROUNDS; round++) {
                 long step = round;
                 run(root, f, pressure, policy, (m, x) -> JackpotDjl.policyLoss(config, x.get(0), rollout(f, m, step)).loss());
+                run(root, wide, pressure, wideRows, (m, x) -> JackpotDjl.policyLoss(config, x.get(0), rollout(wide, m, step)).loss());
                 run(root, f, pressure, actor, (m, x) -> JackpotDjl.actorLoss(config, x.get(1), rollout(f, m, step)).loss());
                 run(root, f, pressure, distill, (m, x) -> JackpotDjl.distillationLoss(config, x.get(0), x.get(1),
                         rollout(f, m, step), JackpotDjl.Divergence.FORWARD));
@@ -79,7 +82,7 @@ public final class GcPressureProbe {
                 });
             }
             Digest training = trainingLoop(root, f, config, pressure);
-            for (Digest d : new Digest[] {policy, actor, distill, joint, djlLoss, logProbs, microBatches, training}) {
+            for (Digest d : new Digest[] {policy, wideRows, actor, distill, joint, djlLoss, logProbs, microBatches, training}) {
                 System.out.println(d);
             }
         }
