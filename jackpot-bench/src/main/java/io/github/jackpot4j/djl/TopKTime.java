@@ -12,10 +12,12 @@ import java.util.SplittableRandom;
 /**
  * The target's top-k over the vocabulary on the logits path ({@link DjlTopK}, package-private: hence
  * this package) timed alone, on one thread, with the rollout model's top-k as the hint, as
- * {@code JackpotDjl.policyLoss} calls it (docs/djl.md, "On the CPU: two host loops"). The policy
+ * {@code JackpotDjl.policyLoss} calls it with a cached rollout top-k, or without a hint ({@code none}
+ * as the fourth argument), as for a rollout model's logits (docs/djl.md, "On the CPU: two host
+ * loops"). The policy
  * logits are {@code 2·N(0,1)}, the rollout model's are the policy's plus {@code 0.5·N(0,1)} (as in
  * {@code DjlLossBenchmark}), from a seeded generator; k = 20. Prints the median thread CPU time of
- * one call per round (arguments: shape, calls per round, rounds).
+ * one call per round (arguments: shape, calls per round, rounds, {@code hint} or {@code none}).
  * <pre>{@code
  * java -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1 \
  *     -cp jackpot-bench/target/benchmarks.jar io.github.jackpot4j.djl.TopKTime 4,128,4096 300 5
@@ -29,6 +31,7 @@ public final class TopKTime {
         String[] p = (args.length > 0 ? args[0] : "4,128,4096").split(",");
         int calls = args.length > 1 ? Integer.parseInt(args[1]) : 300;
         int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 5;
+        boolean hinted = args.length <= 3 || !args[3].equals("none");
         int b = Integer.parseInt(p[0]);
         int t = Integer.parseInt(p[1]);
         int v = Integer.parseInt(p[2]);
@@ -52,13 +55,13 @@ public final class TopKTime {
                 for (int call = 0; call < calls; call++) {
                     try (NDManager scope = logProbs.getManager().newSubManager()) {
                         long start = mx.getCurrentThreadCpuTime();
-                        DjlTopK.topK(logProbs, k, hint, 1).attach(scope);
+                        DjlTopK.topK(logProbs, k, hinted ? hint : null, 1).attach(scope);
                         ms[call] = (mx.getCurrentThreadCpuTime() - start) / 1e6;
                     }
                 }
                 Arrays.sort(ms);
-                System.out.printf("shape=%d,%d,%d k=%d top-k thread CPU ms (median of %d calls): %.3f%n",
-                        b, t, v, k, calls, ms[calls / 2]);
+                System.out.printf("shape=%d,%d,%d k=%d %s top-k thread CPU ms (median of %d calls): %.3f%n",
+                        b, t, v, k, hinted ? "hinted" : "unhinted", calls, ms[calls / 2]);
             }
         }
     }

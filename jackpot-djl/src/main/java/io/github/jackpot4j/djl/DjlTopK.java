@@ -99,16 +99,20 @@ final class DjlTopK {
     private static final int SHIFT = -Float.floatToRawIntBits(Float.NEGATIVE_INFINITY) - 1;
 
     /**
-     * One thread's scan: rows of {@code vocab} floats, each into its k largest. With a hint, the least
-     * value at its ids is a lower bound of the row's k-th largest, and the entries at least the bound
-     * (NaN included) are the candidates, whose best k, by quickselect and a sort of k keys, are the
-     * list. The row is copied in chunks of {@link #CHUNK} entries; each entry is tested on its bits
-     * ({@link #below}), the tests of 16 entries packed in a flag word ({@link #flag}: vectorized), and
-     * only the words with a candidate are read again. The bound rises as the chunks come in: whenever
-     * 2k candidates are collected, the best k are kept and the k-th of them becomes the bound, so in a
-     * long row (Qwen's 151,936 entries) ~k candidates remain. Without a usable hint (or a bound above
-     * 0), one compare per entry against the k-th best so far, with a sorted insertion for each entry
-     * that passes.
+     * One thread's scan: rows of {@code vocab} floats, each into its k largest. A lower bound of the
+     * row's k-th largest — with a hint, the least value at its ids; without one, the least of k
+     * entries of the first chunk ({@link Scan#lanesBound}) — makes the entries at least the bound (NaN
+     * included) the candidates, whose best k, by quickselect and a sort of k keys, are the list. The
+     * list does not depend on the bound: the candidates are exactly the entries at least it, and the
+     * list is taken from them only when there are k, so a bound that is too high (a hint of repeated
+     * ids) only sends the row to the plain scan. The row is copied in chunks of {@link #CHUNK}
+     * entries; each entry is tested on its bits ({@link #below}), the tests of 16 entries packed in a
+     * flag word ({@link #flag}: vectorized), and only the words with a candidate are read again. The
+     * bound rises as the chunks come in: whenever 2k candidates are collected, the best k are kept and
+     * the k-th of them becomes the bound, so in a long row (Qwen's 151,936 entries) ~k candidates
+     * remain. With a bound that is NaN or above 0 (or fewer than k candidates), the plain scan: one
+     * compare per entry against the k-th best so far, with a sorted insertion for each entry that
+     * passes.
      */
     private static final class Scan {
         private final FloatBuffer in;
@@ -119,6 +123,7 @@ final class DjlTopK {
         private final int[] chunk;
         private final int[] flags;
         private final int[] flagged;
+        private final int[] maxima;
         private long[] keys;
         private final float[] best;
         private final int[] at;
@@ -133,10 +138,11 @@ final class DjlTopK {
             this.vocab = vocab;
             this.k = k;
             this.hint = hint;
-            chunk = hint != null ? new int[CHUNK] : null;
-            flags = hint != null ? new int[LANE] : null;
-            flagged = hint != null ? new int[LANE] : null;
-            keys = new long[hint != null ? 4 * k : 0];
+            chunk = new int[CHUNK];
+            flags = new int[LANE];
+            flagged = new int[LANE];
+            maxima = hint == null ? new int[LANE] : null;
+            keys = new long[4 * k];
             best = new float[k];
             at = new int[k];
             hinted = new long[k];
@@ -148,8 +154,7 @@ final class DjlTopK {
         void rows(int from, int to, FloatBuffer values, LongBuffer ids) {
             for (int r = from; r < to; r++) {
                 int base = r * vocab;
-                boolean done = hint != null && fromChunks(base);
-                if (!done) { // no hint, or not k distinct ids of the row
+                if (!fromChunks(base)) { // a bound that is NaN or above 0, or a hint not k distinct ids of the row
                     scan(copyRow(base));
                 }
                 for (int j = 0; j < k; j++) {
@@ -162,10 +167,10 @@ final class DjlTopK {
         }
 
         /**
-         * The least value at the row's hinted ids, read from its first chunk (copied, when it is the whole
-         * row) or else from the array; NaN (no bound) with an id out of range or a NaN.
+         * The least value at the row's hinted ids, read from its first chunk when that is the whole row
+         * (copied) or else from the array; NaN (no bound) with an id out of range or a NaN.
          */
-        private float bound(int base, boolean copied) {
+        private float hintBound(int base) {
             DjlHost.copyIds(hint, base / vocab * k, hinted, narrow, k);
             float least = Float.POSITIVE_INFINITY;
             for (int j = 0; j < k; j++) {
@@ -173,10 +178,30 @@ final class DjlTopK {
                 if (id < 0 || id >= vocab) {
                     return Float.NaN;
                 }
-                float value = copied ? Float.intBitsToFloat(chunk[(int) id]) : in.get(base + (int) id);
+                float value = vocab <= CHUNK ? Float.intBitsToFloat(chunk[(int) id]) : in.get(base + (int) id);
                 least = Math.min(least, value); // NaN when the value is NaN
             }
             return least;
+        }
+
+        /**
+         * Without a hint: a lower bound of the row's k-th largest from its first chunk — its positions in k
+         * groups, the largest entry of each group (over the 16 lanes), and the least of those k entries
+         * of the row; NaN when one of them is not a number below 0 (the plain scan then). A group's
+         * largest that is only padding is −∞, and a bound of −∞ lets every entry through.
+         */
+        private float lanesBound() {
+            int[] m = maxima;
+            positionMaxima(chunk, m);
+            int least = Integer.MIN_VALUE; // as ranks: the largest rank is the least entry
+            for (int g = 0; g < k; g++) {
+                int most = Integer.MAX_VALUE;
+                for (int i = g * LANE / k, end = (g + 1) * LANE / k; i < end; i++) {
+                    most = Math.min(most, m[i]);
+                }
+                least = Math.max(least, most);
+            }
+            return Float.intBitsToFloat(least - SHIFT); // a NaN for a rank of Integer.MIN_VALUE or of a NaN
         }
 
         /** Appends the key of the entry with bits {@code entryBits} at {@code id} to the n in {@code keys}; n + 1. */
@@ -194,20 +219,16 @@ final class DjlTopK {
          * entries reach it, or it is NaN or above 0 (the plain scan then).
          */
         private boolean fromChunks(int base) {
-            boolean whole = vocab <= CHUNK; // one chunk: copied first, and the bound read from it
-            if (whole) {
-                copy(base, vocab);
-            }
-            float bound = bound(base, whole);
+            copy(base, Math.min(CHUNK, vocab)); // the first chunk, which the bound may read
+            float bound = hint != null ? hintBound(base) : lanesBound();
             if (!(bound <= 0)) {
                 return false;
             }
             int low = lowBits(bound);
             int n = 0;
             for (int c = 0; c < vocab; c += CHUNK) {
-                int len = Math.min(CHUNK, vocab - c);
-                if (!whole) {
-                    copy(base + c, len);
+                if (c > 0) {
+                    copy(base + c, Math.min(CHUNK, vocab - c));
                 }
                 flag(chunk, flags, low);
                 int m = 0;
@@ -340,6 +361,83 @@ final class DjlTopK {
         for (int i = 0; i < LANE; i++) {
             f[i] |= below(chunk[15 * LANE + i], low) >>> 31 << 15;
         }
+    }
+
+    /**
+     * {@code m[i]} the {@link #rank} of the largest of entries {@code l·LANE + i} of {@code chunk} over
+     * the lanes l (the least rank). One loop per lane, written out and too large to be inlined, as in
+     * {@link #flag}; the minimum is arithmetic, since Java 17's JIT vectorizes neither {@code Math.min}
+     * nor {@code Math.max} (a float {@code Math.max} over the lanes took 2 ms for the first chunks of
+     * [4,128,4096]).
+     */
+    private static void positionMaxima(int[] chunk, int[] m) {
+        for (int i = 0; i < LANE; i++) {
+            m[i] = rank(chunk[i]);
+        }
+        for (int i = 0; i < LANE; i++) {
+            m[i] = lower(m[i], rank(chunk[LANE + i]));
+        }
+        for (int i = 0; i < LANE; i++) {
+            m[i] = lower(m[i], rank(chunk[2 * LANE + i]));
+        }
+        for (int i = 0; i < LANE; i++) {
+            m[i] = lower(m[i], rank(chunk[3 * LANE + i]));
+        }
+        for (int i = 0; i < LANE; i++) {
+            m[i] = lower(m[i], rank(chunk[4 * LANE + i]));
+        }
+        for (int i = 0; i < LANE; i++) {
+            m[i] = lower(m[i], rank(chunk[5 * LANE + i]));
+        }
+        for (int i = 0; i < LANE; i++) {
+            m[i] = lower(m[i], rank(chunk[6 * LANE + i]));
+        }
+        for (int i = 0; i < LANE; i++) {
+            m[i] = lower(m[i], rank(chunk[7 * LANE + i]));
+        }
+        for (int i = 0; i < LANE; i++) {
+            m[i] = lower(m[i], rank(chunk[8 * LANE + i]));
+        }
+        for (int i = 0; i < LANE; i++) {
+            m[i] = lower(m[i], rank(chunk[9 * LANE + i]));
+        }
+        for (int i = 0; i < LANE; i++) {
+            m[i] = lower(m[i], rank(chunk[10 * LANE + i]));
+        }
+        for (int i = 0; i < LANE; i++) {
+            m[i] = lower(m[i], rank(chunk[11 * LANE + i]));
+        }
+        for (int i = 0; i < LANE; i++) {
+            m[i] = lower(m[i], rank(chunk[12 * LANE + i]));
+        }
+        for (int i = 0; i < LANE; i++) {
+            m[i] = lower(m[i], rank(chunk[13 * LANE + i]));
+        }
+        for (int i = 0; i < LANE; i++) {
+            m[i] = lower(m[i], rank(chunk[14 * LANE + i]));
+        }
+        for (int i = 0; i < LANE; i++) {
+            m[i] = lower(m[i], rank(chunk[15 * LANE + i]));
+        }
+    }
+
+    /**
+     * An entry's bits as a signed int that falls as the entry rises: for a number below 0 (−0 included)
+     * its bits + {@link #SHIFT}, in (−2³¹, −1] (−∞ is −1); a positive NaN gets a rank below that of
+     * −0; anything else (+0, a positive number, a negative NaN) −2³¹. So the least rank of a few
+     * entries is that of their largest when it is a number below 0, and the bits it stands for
+     * (rank − SHIFT) are a NaN otherwise.
+     */
+    static int rank(int bits) {
+        int t = bits + SHIFT;
+        int negative = t >> 31;
+        return (t & negative) | (~negative & Integer.MIN_VALUE);
+    }
+
+    /** The lesser of two ranks, without a branch (their difference cannot overflow: both are negative). */
+    static int lower(int a, int b) {
+        int d = a - b;
+        return b + (d & (d >> 31));
     }
 
     /**

@@ -147,7 +147,7 @@ class DjlTopKTest {
      * Long rows (V from one chunk of the hinted scan, 4,096 entries, to several, where its bound rises)
      * against a full sort of each row: Gaussian log-probs with a few NaN
      * of both signs, ±0, −∞, subnormals and positive entries, and as the hint the top-k ids of a noisy
-     * copy of the row (as the rollout model's), the true top-k, or random ids.
+     * copy of the row (as the rollout model's), the true top-k, random ids, or none.
      */
     @Test
     void longRowsWithAHintMatchAFullSort() {
@@ -155,7 +155,7 @@ class DjlTopKTest {
         float negativeNan = Float.intBitsToFloat(0xffc0_0001);
         float[] specials = {Float.NaN, negativeNan, 0f, -0f, Float.NEGATIVE_INFINITY, -Float.MIN_VALUE, 1.5f, -Float.MAX_VALUE};
         try (NDManager manager = NDManager.newBaseManager()) {
-            for (int trial = 0; trial < 24; trial++) {
+            for (int trial = 0; trial < 32; trial++) {
                 int rows = 1 + random.nextInt(3);
                 int vocab = DjlTopK.CHUNK - 1 + random.nextInt(trial < 12 ? 3 : 60_000);
                 int k = 1 + random.nextInt(DjlTopK.MAX_HOST_K);
@@ -167,17 +167,17 @@ class DjlTopKTest {
                     logits[i] = odd ? specials[random.nextInt(specials.length)] : (float) (2 * random.nextGaussian() - 12);
                     noisy[i] = logits[i] != logits[i] ? -12f : logits[i] + (float) (0.5 * random.nextGaussian());
                 }
-                long[] ids;
-                int kind = trial % 3;
+                long[] ids = null; // kind 3: no hint (the bound from the first chunk's lanes)
+                int kind = trial % 4;
                 if (kind == 0) {
                     ids = manager.create(noisy, new Shape(rows, vocab)).topK(k, -1).get(1).toType(DataType.INT64, false).toLongArray();
                 } else if (kind == 1) {
                     ids = DjlTopK.topK(manager.create(logits, new Shape(rows, vocab)), k, null, 1).get(1).toLongArray();
-                } else {
+                } else if (kind == 2) {
                     ids = random.longs(rows * k, 0, vocab).toArray();
                 }
                 NDList top = DjlTopK.topK(manager.create(logits, new Shape(rows, vocab)), k,
-                        manager.create(ids, new Shape(rows, k)), 1 + trial % 2);
+                        ids == null ? null : manager.create(ids, new Shape(rows, k)), 1 + trial % 2);
                 assertSortedPrefix(logits, rows, vocab, k, top, "trial " + trial + ", hint kind " + kind);
             }
         }
@@ -236,6 +236,46 @@ class DjlTopKTest {
             }
         }
         assertTrue(checked > 1_000_000, "checked " + checked);
+    }
+
+    /**
+     * The ranks from which the scan without a hint takes its bound: among numbers below 0 (−0 included)
+     * a larger entry has a smaller rank, every other entry (+0, positive, NaN of either sign, +∞) ranks
+     * below −0 and stands for a NaN, the rank of a number gives its bits back, and {@code lower} is the
+     * minimum of two ranks — on edge and random bits.
+     */
+    @Test
+    void ranksFallAsEntriesRise() {
+        SplittableRandom random = new SplittableRandom(0x4A4EL);
+        int[] edges = {0, 0x8000_0000, 0xff80_0000, 0x7f80_0000, 0x7fc0_0000, 0xffc0_0000, 0xff80_0001, 0x7f80_0001,
+            0xffff_ffff, 0x7fff_ffff, 1, 0x8000_0001, 0x7f7f_ffff, 0xff7f_ffff, Float.floatToRawIntBits(-1f)};
+        int rankOfMinusZero = DjlTopK.rank(0x8000_0000);
+        for (int e = 0; e < 200_000; e++) {
+            int a = e < edges.length ? edges[e] : random.nextInt();
+            int b = e < edges.length ? edges[(e + 3) % edges.length] : random.nextBoolean() ? random.nextInt() : edges[random.nextInt(edges.length)];
+            float x = Float.intBitsToFloat(a);
+            float y = Float.intBitsToFloat(b);
+            String at = Integer.toHexString(a) + " against " + Integer.toHexString(b);
+            boolean xNumberBelow0 = x < 0 || a == 0x8000_0000;
+            boolean yNumberBelow0 = y < 0 || b == 0x8000_0000;
+            int ra = DjlTopK.rank(a);
+            int rb = DjlTopK.rank(b);
+            if (xNumberBelow0) {
+                assertEquals(a, Float.floatToRawIntBits(Float.intBitsToFloat(ra - DjlTopKTest.shift())), at);
+            } else {
+                assertTrue(ra < rankOfMinusZero, at);
+                assertTrue(Float.isNaN(Float.intBitsToFloat(ra - DjlTopKTest.shift())), at);
+            }
+            if (xNumberBelow0 && yNumberBelow0 && x != y) {
+                assertEquals(x > y, ra < rb, at);
+            }
+            assertEquals(Math.min(ra, rb), DjlTopK.lower(ra, rb), at);
+        }
+    }
+
+    /** The bits added before the bit test and the rank: −bits(−∞) − 1. */
+    private static int shift() {
+        return -Float.floatToRawIntBits(Float.NEGATIVE_INFINITY) - 1;
     }
 
     @Test
