@@ -25,7 +25,7 @@ import java.util.Arrays;
  * the math (either choice is a top-k list).
  */
 final class DjlTopK {
-    /** Above this k the engine's top-k is used (without a hint, each entry that passes is inserted in a sorted list of k). */
+    /** Above this k the engine's top-k is used (the plain scan inserts each entry that passes in a sorted list of k). */
     static final int MAX_HOST_K = 64;
 
     private DjlTopK() {
@@ -38,9 +38,9 @@ final class DjlTopK {
      * @param hint null, or k ids per row [..., k] whose entries are likely among the largest (the
      *             rollout model's top-k): when they are k distinct ids in [0, V), the least of their
      *             values is a lower bound of the k-th largest, so the scan skips every entry below it
-     *             (fewer candidates). Any hint gives the same lists: a row whose
-     *             hint is not k distinct ids in range (then fewer than k entries reach the bound, or an
-     *             id is skipped) is scanned again without it.
+     *             (fewer candidates). Without a hint the bound comes from the row's first chunk. Any
+     *             hint gives the same lists: a row whose hint is not k distinct ids in range (then
+     *             fewer than k entries may reach the bound) goes to the plain scan.
      */
     static NDList topK(NDArray logProbs, int k, NDArray hint) {
         return topK(logProbs, k, hint, DjlHost.threads(logProbs));
@@ -77,7 +77,7 @@ final class DjlTopK {
     }
 
     /**
-     * Entries of one lane: the hinted scan copies a row in chunks of {@link #LANES} lanes of this many
+     * Entries of one lane: the scan copies a row in chunks of {@link #LANES} lanes of this many
      * consecutive entries (16 KiB: a chunk stays in the L1 cache while read), and bit l of
      * {@code flags[i]} says whether entry {@code l·LANE + i} of the chunk is below the bound, so the 16
      * tests of a flag word are one vectorized loop over i per lane ({@link #flag}).
@@ -96,7 +96,7 @@ final class DjlTopK {
      */
     private static final int PAD = Float.floatToRawIntBits(Float.NEGATIVE_INFINITY);
     /** Added to an entry's bits so that the entries below a bound ≤ 0 are one signed range (see {@link #below}). */
-    private static final int SHIFT = -Float.floatToRawIntBits(Float.NEGATIVE_INFINITY) - 1;
+    static final int SHIFT = -Float.floatToRawIntBits(Float.NEGATIVE_INFINITY) - 1;
 
     /**
      * One thread's scan: rows of {@code vocab} floats, each into its k largest. A lower bound of the
@@ -214,9 +214,10 @@ final class DjlTopK {
         }
 
         /**
-         * The row's top-k ids into {@code at}, read in chunks, from its entries at least the least value at
-         * the hinted ids (NaN included), the bound rising as candidates come in; false when fewer than k
-         * entries reach it, or it is NaN or above 0 (the plain scan then).
+         * The row's top-k ids into {@code at}, read in chunks, from its entries at least a lower bound of its
+         * k-th largest ({@link #hintBound} or {@link #lanesBound}; NaN included), the bound rising as
+         * candidates come in; false when fewer than k entries reach it, or it is NaN or above 0 (the plain
+         * scan then).
          */
         private boolean fromChunks(int base) {
             copy(base, Math.min(CHUNK, vocab)); // the first chunk, which the bound may read

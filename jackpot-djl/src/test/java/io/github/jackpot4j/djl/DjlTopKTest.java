@@ -112,8 +112,9 @@ class DjlTopKTest {
      * −0 equal to +0, ties by the lower id) on rows drawn from few levels — NaN, ±0, −∞, a few negative
      * numbers and a positive one (a bound above 0 sends a row to the plain scan) — so ties straddle the
      * k-th place and k NaNs can fill a list; V from 1 (a hinted row is one chunk filled up with −∞, which
-     * a bound of −∞ lets through); with no hint (one insertion per entry above the k-th best) and with
-     * random ids as the hint (the candidates at least their least value).
+     * a bound of −∞ lets through); with no hint (the bound from the first chunk's lanes, or the plain
+     * scan when that bound is NaN or above 0) and with random ids as the hint (the candidates at least
+     * their least value).
      */
     @Test
     void sameListsAsAFullSortOfEachRow() {
@@ -150,7 +151,7 @@ class DjlTopKTest {
      * copy of the row (as the rollout model's), the true top-k, random ids, or none.
      */
     @Test
-    void longRowsWithAHintMatchAFullSort() {
+    void longRowsMatchAFullSort() {
         SplittableRandom random = new SplittableRandom(0x10_96L);
         float negativeNan = Float.intBitsToFloat(0xffc0_0001);
         float[] specials = {Float.NaN, negativeNan, 0f, -0f, Float.NEGATIVE_INFINITY, -Float.MIN_VALUE, 1.5f, -Float.MAX_VALUE};
@@ -261,21 +262,16 @@ class DjlTopKTest {
             int ra = DjlTopK.rank(a);
             int rb = DjlTopK.rank(b);
             if (xNumberBelow0) {
-                assertEquals(a, Float.floatToRawIntBits(Float.intBitsToFloat(ra - DjlTopKTest.shift())), at);
+                assertEquals(a, Float.floatToRawIntBits(Float.intBitsToFloat(ra - DjlTopK.SHIFT)), at);
             } else {
                 assertTrue(ra < rankOfMinusZero, at);
-                assertTrue(Float.isNaN(Float.intBitsToFloat(ra - DjlTopKTest.shift())), at);
+                assertTrue(Float.isNaN(Float.intBitsToFloat(ra - DjlTopK.SHIFT)), at);
             }
             if (xNumberBelow0 && yNumberBelow0 && x != y) {
                 assertEquals(x > y, ra < rb, at);
             }
             assertEquals(Math.min(ra, rb), DjlTopK.lower(ra, rb), at);
         }
-    }
-
-    /** The bits added before the bit test and the rank: −bits(−∞) − 1. */
-    private static int shift() {
-        return -Float.floatToRawIntBits(Float.NEGATIVE_INFINITY) - 1;
     }
 
     @Test
