@@ -62,27 +62,12 @@ final class DjlChecks {
     private static final Rule LOG_PROBS = new Rule(a -> float32(a).max().lte(LOG_PROB_TOLERANCE).logicalNot(),
             (name, a) -> element(name, a, f -> f.isNaN().logicalOr(f.gt(LOG_PROB_TOLERANCE)),
                     " is not a log-prob; log-probs must be <= 0 (-inf is allowed), not NaN or +inf"),
-            f -> {
-                for (int i = 0, n = f.limit(); i < n; i++) {
-                    if (!(f.get(i) <= LOG_PROB_TOLERANCE)) {
-                        return true;
-                    }
-                }
-                return false;
-            });
+            f -> outside(f, Float.NEGATIVE_INFINITY, LOG_PROB_TOLERANCE));
     // max − min is ±∞ or NaN iff an element is (or, harmlessly, when it overflows: the exact check then passes)
     private static final Rule FINITE = new Rule(a -> float32(a).max().sub(float32(a).min()).abs()
             .lt(Float.POSITIVE_INFINITY).logicalNot(),
             (name, a) -> element(name, a, f -> f.isNaN().logicalOr(f.isInfinite()), " is not finite"),
-            f -> {
-                for (int i = 0, n = f.limit(); i < n; i++) {
-                    float x = f.get(i);
-                    if (x - x != 0f) { // NaN for NaN and ±∞
-                        return true;
-                    }
-                }
-                return false;
-            });
+            f -> outside(f, -Float.MAX_VALUE, Float.MAX_VALUE));
     private static final Rule MASK = new Rule(a -> zeroOrOne(float32(a)).all().logicalNot(),
             (name, a) -> element(name, a, f -> zeroOrOne(f).logicalNot(), " must be 0 or 1"),
             f -> {
@@ -97,15 +82,7 @@ final class DjlChecks {
     private static final Rule UNIFORMS = new Rule(a -> float32(a).min().gte(0f).logicalAnd(float32(a).max().lt(1f))
             .logicalNot(),
             (name, a) -> element(name, a, f -> f.lt(0f).logicalOr(f.gte(1f)).logicalOr(f.isNaN()), " is outside [0, 1)"),
-            f -> {
-                for (int i = 0, n = f.limit(); i < n; i++) {
-                    float x = f.get(i);
-                    if (!(x >= 0f && x < 1f)) {
-                        return true;
-                    }
-                }
-                return false;
-            });
+            f -> outside(f, 0f, Math.nextDown(1f))); // x < 1 for a float is x <= the float below 1
     private static final Rule LOGITS = new Rule(a -> badRows(float32(a).max(new int[] {-1})).any(),
             DjlChecks::logitsExact);
 
@@ -215,15 +192,7 @@ final class DjlChecks {
                     throw new IllegalStateException(n + ": NaN log-probs from logits that pass the logits rule");
                 }
             }
-        }, f -> {
-            for (int i = 0, n = f.limit(); i < n; i++) {
-                float x = f.get(i);
-                if (x != x) {
-                    return true;
-                }
-            }
-            return false;
-        }));
+        }, f -> outside(f, Float.NEGATIVE_INFINITY, Float.POSITIVE_INFINITY))); // only NaN is outside
     }
 
     private void value(String name, NDArray a, Rule rule) {
@@ -265,6 +234,20 @@ final class DjlChecks {
         if (failed) {
             pending.forEach(Runnable::run);
         }
+    }
+
+    /**
+     * True when some element of {@code f} is not in [lo, hi] (NaN never is): the host test of every
+     * float rule that is a range (log-probs, finite, uniforms, not NaN), one loop for all of them.
+     */
+    private static boolean outside(FloatBuffer f, float lo, float hi) {
+        for (int i = 0, n = f.limit(); i < n; i++) {
+            float x = f.get(i);
+            if (!(x >= lo && x <= hi)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A float32 view of {@code a}: detached (no copy, nothing recorded for autograd), or a float32 copy. */

@@ -432,6 +432,38 @@ class DjlBadInputMatrixTest {
         }
     }
 
+    /**
+     * Log-probs up to 1e-4 above 0 are rounding noise around log 1 and legal (docs/reliability.md), on
+     * the CPU's Java checks and on the engine's ops alike; 2e-4 is refused by name and index.
+     */
+    @Test
+    void logProbsUpToTheToleranceAboveZeroAreLegal() {
+        Map<String, Field<float[]>> tokenInputs = Map.of("log_probs", c -> c.logProbs,
+                "rollout_log_probs", c -> c.rolloutLogProbs, "old_log_probs", c -> c.oldLogProbs);
+        Map<String, Field<float[]>> listInputs = Map.of("target_topk_log_probs", c -> c.targetTopLogProbs,
+                "rollout_topk_log_probs", c -> c.rolloutTopLogProbs);
+        for (JackpotDjl.Options options : JackpotDjlTest.PATHS) {
+            for (Map<String, Field<float[]>> inputs : List.of(tokenInputs, listInputs)) {
+                int at = inputs == tokenInputs ? TOK : LIST;
+                inputs.forEach((name, field) -> {
+                    String what = name + " (" + JackpotDjlTest.path(options) + ")";
+                    DjlCase legal = base(false);
+                    field.of(legal)[at] = 1e-4f;
+                    try (NDManager m = manager.newSubManager()) {
+                        run(Entry.POLICY_LOG_PROBS, config(K), legal, m, options);
+                    }
+                    DjlCase bad = base(false);
+                    field.of(bad)[at] = 2e-4f;
+                    try (NDManager m = manager.newSubManager()) {
+                        IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+                                () -> run(Entry.POLICY_LOG_PROBS, config(K), bad, m, options), what);
+                        assertTrue(ex.getMessage().startsWith(name + "["), what + ": " + ex.getMessage());
+                    }
+                });
+            }
+        }
+    }
+
     @Test
     void minusInfinityLogitsAreLegalEverywhere() {
         for (boolean latest : new boolean[] {false, true}) {
