@@ -21,14 +21,4 @@ public enum LossAggMode {
     public String key() {
         return ConfigKeys.of(this);
     }
-
-    /** The mode with the given verl name. */
-    public static LossAggMode fromKey(String key) {
-        for (LossAggMode m : values()) {
-            if (m.key().equals(key)) {
-                return m;
-            }
-        }
-        return null;
-    }
 }
