@@ -96,6 +96,26 @@ class KernelEquivalenceTest {
     }
 
     /**
+     * The union's membership test by hash set — the path of a batch whose vocabulary is not given or
+     * is beyond the bit set's {@link UnionNormalizer#BITSET_MAX_VOCAB} ids — is the reference bit for
+     * bit too, as the bit set is (the generated batches give their vocabulary, so the test above takes
+     * the bit set).
+     */
+    @Test
+    void hashSetUnionIsTheReferenceBitForBit() {
+        forCases(0x5EED_1207L, 96, listsUpTo64(1), c -> {
+            if (c.mode() == SyntheticRollouts.Inputs.FULL_VOCAB) {
+                return; // no union: the exact sum over the vocabulary
+            }
+            JackpotBatch beyond = c.spec().generate().batchBuilder(c.config().target(), c.mode(), 0, c.spec().batchSize())
+                    .vocabSize(UnionNormalizer.BITSET_MAX_VOCAB + 1).build();
+            assertNull(firstBitDifference(ReferenceJackpot.current(c.config(), beyond),
+                    Results.compute(c.config(), beyond, null, Execution.sequential())),
+                    () -> c + ": the hash-set union is not bit-identical to the reference");
+        });
+    }
+
+    /**
      * The same bit-identity once the JIT has compiled (and vectorized) the kernel's loops: a 4,096-token
      * batch with k = 20, computed 300 times on every mode, each result compared with the reference's.
      */
