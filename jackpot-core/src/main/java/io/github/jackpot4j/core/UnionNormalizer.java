@@ -120,41 +120,30 @@ final class UnionNormalizer {
             if (s.bits == null || s.bits.length < words) {
                 s.bits = new long[words]; // once per worker scratch, all zero between tokens
             }
-            return topKPlainBits(t, s);
+            return topKPlain(t, s, s.bits);
         }
-        return topKPlain(t, s);
+        return topKPlain(t, s, null);
     }
 
     /**
-     * {@link #topKPlain} with the union's membership test on a bit set over the vocabulary (ids are
-     * validated to lie in [0, vocab)): one load, shift and mask per id instead of a hash probe. The
-     * rollout ids' bits are set, the target ids tested, then the rollout ids' words zeroed (they hold no
-     * other bits) inside the loop that sums the rollout list's terms (one loop exit less per token), so
-     * the set is empty again for the next token. Same members, same order, same bits.
+     * Without renormalization every term is min(q, p/λ) as soon as q and p are known: the union is
+     * built first (the target ids not in the rollout list, compacted without a branch), then both
+     * masses and Zapprox are summed in the order of the rollout list and then of those extra ids (the
+     * order of one pass over the two lists, hence its bits). The membership test is a bit set over the
+     * vocabulary ({@code bits}, ids validated to lie in [0, vocab)): one load, shift and mask per id;
+     * the rollout ids' words are zeroed again (they hold no other bits) inside the loop that sums the
+     * rollout list's terms (one loop exit less per token), so the set is empty for the next token.
+     * Without a known vocabulary ({@code bits == null}) it is the scratch's hash set.
      */
-    private double topKPlainBits(int t, Scratch s) {
+    private double topKPlain(int t, Scratch s, long[] bits) {
         final int base = t * k;
         final int k = this.k;
         final IdView rolloutIds = batch.rolloutTopkIds;
-        final IdView targetIds = batch.targetTopkIds;
-        final FloatView rolloutLp = batch.rolloutTopkLogProbs;
-        final FloatView targetAtRollout = batch.targetLogProbsAtRolloutTopk;
         final FloatView targetLp = batch.targetTopkLogProbs;
         final FloatView cross = crossRolloutLogProbs;
         final double invLambda = this.invLambda;
-        final long[] bits = s.bits;
         final int[] extra = s.extra;
-        for (int j = 0; j < k; j++) {
-            int id = rolloutIds.get(base + j);
-            bits[id >>> 6] |= 1L << id;
-        }
-        // the target ids not in the rollout list, compacted without a branch
-        int m = 0;
-        for (int j = 0; j < k; j++) {
-            int id = targetIds.get(base + j);
-            extra[m] = j;
-            m += (int) (~(bits[id >>> 6] >>> id) & 1L);
-        }
+        final int m = bits != null ? extraIds(base, bits, extra) : extraIds(base, s.ids, extra);
         if (t < s.blockStart || t >= s.blockEnd) {
             prepareBlock(t, s);
         }
@@ -169,13 +158,13 @@ final class UnionNormalizer {
             }
             fill = smallestRolloutProb;
         }
-        // the sums in the order of the rollout list, then the target's extra ids: the same bits as one pass
-        final int n = k + m;
         double rolloutMass = 0;
         double targetMass = 0;
         double z = 0;
         for (int j = 0; j < k; j++) {
-            bits[rolloutIds.get(base + j) >>> 6] = 0L; // the set is empty again for the next token
+            if (bits != null) {
+                bits[rolloutIds.get(base + j) >>> 6] = 0L; // the set is empty again for the next token
+            }
             double qj = qs[o + j];
             double pj = ps[o + j];
             rolloutMass += qj;
@@ -184,7 +173,7 @@ final class UnionNormalizer {
         }
         // one loop over the extra ids (their number varies per token: one mispredicted exit, not three):
         // p, and q from the cross list, or ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k)
-        // bounds the unseen q from above. Added in the same order as before, so the same bits.
+        // bounds the unseen q from above.
         for (int e = 0; e < m; e++) {
             final int j = extra[e];
             final double pe = FastExp.exp(targetLp.get(base + j));
@@ -193,10 +182,41 @@ final class UnionNormalizer {
             targetMass += pe;
             z += Math.min(qe, pe * invLambda);
         }
-        s.unionSize = n;
+        s.unionSize = k + m;
         s.rolloutMass = rolloutMass;
         s.targetMass = targetMass;
         return z;
+    }
+
+    /** The positions in the target list of token {@code base / k}'s ids not in its rollout list, by bit set; their number. */
+    private int extraIds(int base, long[] bits, int[] extra) {
+        final IdView rolloutIds = batch.rolloutTopkIds;
+        final IdView targetIds = batch.targetTopkIds;
+        for (int j = 0; j < k; j++) {
+            int id = rolloutIds.get(base + j);
+            bits[id >>> 6] |= 1L << id;
+        }
+        int m = 0;
+        for (int j = 0; j < k; j++) {
+            int id = targetIds.get(base + j);
+            extra[m] = j;
+            m += (int) (~(bits[id >>> 6] >>> id) & 1L);
+        }
+        return m;
+    }
+
+    /** {@link #extraIds(int, long[], int[])} by hash set (the vocabulary unknown or beyond the bit set). */
+    private int extraIds(int base, SmallIdSet ids, int[] extra) {
+        ids.clear();
+        for (int j = 0; j < k; j++) {
+            ids.add(batch.rolloutTopkIds.get(base + j));
+        }
+        int m = 0;
+        for (int j = 0; j < k; j++) {
+            extra[m] = j;
+            m += ids.contains(batch.targetTopkIds.get(base + j)) ? 0 : 1;
+        }
+        return m;
     }
 
     /**
@@ -231,54 +251,6 @@ final class UnionNormalizer {
         for (int i = 0; i < n; i++) {
             exp[i] = FastExp.finish(in[i], shifted[i], poly[i]);
         }
-    }
-
-    /**
-     * Without renormalization every term is min(q, p/λ) as soon as q and p are known, so the union,
-     * both masses and Zapprox are built in one pass over the two lists (the sums in the same order as
-     * the three-loop form, hence the same bits).
-     */
-    private double topKPlain(int t, Scratch s) {
-        final int base = t * k;
-        final IdView rolloutIds = batch.rolloutTopkIds;
-        final IdView targetIds = batch.targetTopkIds;
-        final FloatView rolloutLp = batch.rolloutTopkLogProbs;
-        final FloatView targetAtRollout = batch.targetLogProbsAtRolloutTopk;
-        final FloatView targetLp = batch.targetTopkLogProbs;
-        final FloatView cross = crossRolloutLogProbs;
-        final double invLambda = this.invLambda;
-        final SmallIdSet ids = s.ids;
-        ids.clear();
-        double smallestRolloutProb = Double.POSITIVE_INFINITY;
-        double rolloutMass = 0;
-        double targetMass = 0;
-        double z = 0;
-        for (int j = 0; j < k; j++) {
-            ids.add(rolloutIds.get(base + j));
-            double q = FastExp.exp(rolloutLp.get(base + j));
-            double p = FastExp.exp(targetAtRollout.get(base + j));
-            smallestRolloutProb = Math.min(smallestRolloutProb, q);
-            rolloutMass += q;
-            targetMass += p;
-            z += Math.min(q, p * invLambda);
-        }
-        int n = k;
-        for (int j = 0; j < k; j++) {
-            if (ids.contains(targetIds.get(base + j))) {
-                continue; // already counted through the rollout list: each id once
-            }
-            double p = FastExp.exp(targetLp.get(base + j));
-            // ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k) bounds the unseen q from above.
-            double q = cross != null ? FastExp.exp(cross.get(base + j)) : boundMissing ? smallestRolloutProb : 0.0;
-            rolloutMass += q;
-            targetMass += p;
-            z += Math.min(q, p * invLambda);
-            n++;
-        }
-        s.unionSize = n;
-        s.rolloutMass = rolloutMass;
-        s.targetMass = targetMass;
-        return z;
     }
 
     private double topKRenormalized(int t, Scratch s) {
