@@ -299,8 +299,11 @@ final class UnionNormalizer {
             // 0·∞ = NaN. Renormalize in log space instead, which is exactly scale-free.
             return renormalizedInLogSpace(t, n, s);
         }
-        double qScale = 1.0 / rolloutMass;
-        double pScale = invLambda / targetMass;
+        return sumOfMinima(q, p, n, 1.0 / rolloutMass, invLambda / targetMass);
+    }
+
+    /** Σ min(q_j·qScale, p_j·pScale) over the union's n members: Zapprox of the renormalized q̂, p̂/λ. */
+    private static double sumOfMinima(double[] q, double[] p, int n, double qScale, double pScale) {
         double z = 0;
         for (int j = 0; j < n; j++) {
             z += Math.min(q[j] * qScale, p[j] * pScale);
@@ -356,14 +359,7 @@ final class UnionNormalizer {
             sumQ += lq[j];
             sumP += lp[j];
         }
-        // sumQ, sumP ∈ [1, n]: the scales below are finite and normal.
-        double qScale = 1.0 / sumQ;
-        double pScale = invLambda / sumP;
-        double z = 0;
-        for (int j = 0; j < n; j++) {
-            z += Math.min(lq[j] * qScale, lp[j] * pScale);
-        }
-        return z;
+        return sumOfMinima(lq, lp, n, 1.0 / sumQ, invLambda / sumP); // sumQ, sumP ∈ [1, n]: finite, normal scales
     }
 
     private double exact(int t, Scratch s) {

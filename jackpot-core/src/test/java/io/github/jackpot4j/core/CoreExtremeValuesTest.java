@@ -105,14 +105,18 @@ class CoreExtremeValuesTest {
 
     @Test
     void renormalizationOfASubnormalMassIsScaleFree() {
-        // rollout top-k {−740, −∞}: mass 4e-322, 1/mass = ∞, ∞·0 = NaN. Renormalized, q̂ = {1, 0} as for {−1, −∞}.
-        JackpotConfig config = k2().useTopkRenorm(true).biasCorrection(false).build();
-        JackpotResult deep = finite(config, subnormalRolloutMass(-740f).build());
-        JackpotResult shallow = finite(config, subnormalRolloutMass(-1f).build());
-        for (int t = 0; t < 2; t++) {
-            assertEquals(shallow.zApprox()[t], deep.zApprox()[t], 1e-6f, "t=" + t);
-            assertTrue(shallow.zApprox()[t] > 0.1f, "zApprox " + shallow.zApprox()[t]);
+        // rollout top-k {−740, −∞}: mass 4e-322, 1/mass = ∞, ∞·0 = NaN. Renormalized, q̂ = {1, 0} as for {−1, −∞}
+        // (−1 takes the plain renormalization, −740 the log-space one: at every λ they must agree)
+        for (double lambda : new double[] {1.0, 4.0, 0.25}) {
+            JackpotConfig config = k2().useTopkRenorm(true).biasCorrection(false).lambda(lambda).build();
+            JackpotResult deep = finite(config, subnormalRolloutMass(-740f).build());
+            JackpotResult shallow = finite(config, subnormalRolloutMass(-1f).build());
+            for (int t = 0; t < 2; t++) {
+                assertEquals(shallow.zApprox()[t], deep.zApprox()[t], 1e-6f, "lambda=" + lambda + " t=" + t);
+                assertTrue(shallow.zApprox()[t] > 0.1f, "zApprox " + shallow.zApprox()[t]);
+            }
         }
+        JackpotConfig config = k2().useTopkRenorm(true).biasCorrection(false).build();
         // and a side with no finite log-prob at all has no mass: Zapprox 0, weights finite
         JackpotResult none = finite(config, subnormalRolloutMass(NEG_INF).build());
         assertEquals(0f, none.zApprox()[0], 0f);
