@@ -54,11 +54,6 @@ public abstract sealed class TensorView permits FloatView, IdView {
      */
     public abstract TensorView keepingAlive(Object owner);
 
-    /** The object this view keeps alive ({@link #keepingAlive}), or null. */
-    final Object owner() {
-        return owner;
-    }
-
     /** The shape (a copy). */
     public final int[] shape() {
         return shape.clone();

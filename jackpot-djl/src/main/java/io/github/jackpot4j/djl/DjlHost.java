@@ -151,12 +151,6 @@ final class DjlHost {
             return repeat;
         }
 
-        /** True when {@code id} is in the set (any long: ids beyond the words are not). */
-        boolean contains(long id) {
-            long word = id >>> 6;
-            return word < words.length && (words[(int) word] & (1L << id)) != 0;
-        }
-
         /** Empties the set, which holds no ids but these. */
         void clear(long[] list, int count) {
             long[] w = words;
