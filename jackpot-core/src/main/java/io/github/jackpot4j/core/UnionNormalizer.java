@@ -257,33 +257,23 @@ final class UnionNormalizer {
         final int base = t * k;
         final double[] q = s.q;
         final double[] p = s.p;
-        final IdView rolloutIds = batch.rolloutTopkIds;
-        final IdView targetIds = batch.targetTopkIds;
         final FloatView rolloutLp = batch.rolloutTopkLogProbs;
         final FloatView targetAtRollout = batch.targetLogProbsAtRolloutTopk;
         final FloatView targetLp = batch.targetTopkLogProbs;
-        final SmallIdSet ids = s.ids;
-        ids.clear();
+        final int[] extra = s.extra;
+        final int n = k + extraIds(base, s.ids, extra); // extra keeps them for the log-space path
         double smallestRolloutProb = Double.POSITIVE_INFINITY;
         for (int j = 0; j < k; j++) {
-            ids.add(rolloutIds.get(base + j));
             q[j] = FastExp.exp(rolloutLp.get(base + j));
             p[j] = FastExp.exp(targetAtRollout.get(base + j));
             smallestRolloutProb = Math.min(smallestRolloutProb, q[j]);
         }
-        int n = k;
-        for (int j = 0; j < k; j++) {
-            if (ids.contains(targetIds.get(base + j))) {
-                continue; // already counted through the rollout list: each id once
-            }
-            p[n] = FastExp.exp(targetLp.get(base + j));
-            if (crossRolloutLogProbs != null) {
-                q[n] = FastExp.exp(crossRolloutLogProbs.get(base + j));
-            } else {
-                // ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k) bounds the unseen q from above.
-                q[n] = boundMissing ? smallestRolloutProb : 0.0;
-            }
-            n++;
+        for (int u = k; u < n; u++) { // the target's ids not in the rollout list: each id once
+            final int j = extra[u - k];
+            p[u] = FastExp.exp(targetLp.get(base + j));
+            // ZERO: the term min(0, ·) = 0 keeps Zapprox <= Z; BOUND: q_(k) bounds the unseen q from above.
+            q[u] = crossRolloutLogProbs != null ? FastExp.exp(crossRolloutLogProbs.get(base + j))
+                    : boundMissing ? smallestRolloutProb : 0.0;
         }
         double rolloutMass = 0;
         double targetMass = 0;
@@ -315,8 +305,8 @@ final class UnionNormalizer {
      * Σ min(q̂, p̂/λ) over the union with q̂ = exp(ℓq − max ℓq) / Σ exp(ℓq − max ℓq) (same for p̂):
      * the renormalized distributions do not depend on the scale of q and p, so tails of any depth
      * (top-k log-probs at −800, whose exp is 0) give the same Zapprox as the same shape at −8. Reads
-     * the log-probs again, in the order {@link #topK} visited them (the id set still holds this token's
-     * rollout list); only reached when a union mass is below {@link #RENORM_FLOOR}. A side without any
+     * the log-probs again, in the order {@link #topK} visited them (the scratch's {@code extra} still
+     * holds this token's extra ids); only reached when a union mass is below {@link #RENORM_FLOOR}. A side without any
      * finite log-prob has no mass at all: 0, as before.
      */
     private double renormalizedInLogSpace(int t, int n, Scratch s) {
@@ -331,18 +321,11 @@ final class UnionNormalizer {
             lp[j] = batch.targetLogProbsAtRolloutTopk.get(base + j);
             logSmallest = Math.min(logSmallest, lq[j]);
         }
-        int m = k;
-        for (int j = 0; j < k && m < n; j++) {
-            if (s.ids.contains(batch.targetTopkIds.get(base + j))) {
-                continue;
-            }
-            lp[m] = batch.targetTopkLogProbs.get(base + j);
-            if (crossRolloutLogProbs != null) {
-                lq[m] = crossRolloutLogProbs.get(base + j);
-            } else {
-                lq[m] = boundMissing ? logSmallest : Double.NEGATIVE_INFINITY;
-            }
-            m++;
+        for (int u = k; u < n; u++) {
+            final int j = s.extra[u - k];
+            lp[u] = batch.targetTopkLogProbs.get(base + j);
+            lq[u] = crossRolloutLogProbs != null ? crossRolloutLogProbs.get(base + j)
+                    : boundMissing ? logSmallest : Double.NEGATIVE_INFINITY;
         }
         for (int j = 0; j < n; j++) {
             maxQ = Math.max(maxQ, lq[j]);

@@ -122,11 +122,35 @@ class CoreExtremeValuesTest {
         assertEquals(0f, none.zApprox()[0], 0f);
     }
 
+    /**
+     * The log-space renormalization fills the target's extra id (2) like the plain one: with BOUND, by
+     * the least rollout top-k log-prob, which is finite here ({top, top − 1}), so the fill is seen.
+     */
+    @Test
+    void logSpaceRenormalizationFillsAMissingRolloutProbAsThePlainOne() {
+        for (MissingRolloutProb missing : MissingRolloutProb.values()) {
+            for (double lambda : new double[] {1.0, 4.0}) {
+                JackpotConfig config = k2().useTopkRenorm(true).biasCorrection(false).missingRolloutProb(missing)
+                        .lambda(lambda).build();
+                JackpotResult deep = finite(config, subnormalRolloutMass(-740f, -741f).build());
+                JackpotResult shallow = finite(config, subnormalRolloutMass(-1f, -2f).build());
+                for (int t = 0; t < 2; t++) {
+                    assertEquals(shallow.zApprox()[t], deep.zApprox()[t], 1e-6f, missing + " lambda=" + lambda + " t=" + t);
+                }
+            }
+        }
+    }
+
     private static JackpotBatch.Builder subnormalRolloutMass(float top) {
+        return subnormalRolloutMass(top, NEG_INF);
+    }
+
+    /** One sequence of 2 tokens, k = 2: rollout top-k {top, second} at ids {0, 1}, target top-k at ids {0, 2}. */
+    private static JackpotBatch.Builder subnormalRolloutMass(float top, float second) {
         return JackpotBatch.builder(1, 2, 2).step(0).vocabSize(3)
                 .rolloutLogProbs(new float[] {-1f, -1f}).oldLogProbs(new float[] {-1f, -1f}).logProbs(new float[] {-1f, -1f})
                 .advantages(new float[] {1f, 1f})
-                .rolloutTopK(new int[] {0, 1, 0, 1}, new float[] {top, NEG_INF, top, NEG_INF})
+                .rolloutTopK(new int[] {0, 1, 0, 1}, new float[] {top, second, top, second})
                 .targetTopK(new int[] {0, 2, 0, 2}, new float[] {-0.5f, -1f, -0.5f, -1f})
                 .targetLogProbsAtRolloutTopK(new float[] {-0.5f, -3f, -0.5f, -3f});
     }
